@@ -1,0 +1,1 @@
+export { ConfigError, INSTANCE_NAME_PATTERN, env, loadEnv, requireTenantSource, serviceEnvShape } from './env.js';

@@ -1,0 +1,18 @@
+export interface NatsModuleOptions {
+  servers: string;
+  /** The service instance name: queue groups and connection names derive from it. */
+  instanceName: string;
+  replicaId: string;
+  /** Service kind, e.g. `ecr`; used in the connection name only. */
+  service: string;
+}
+
+export const NATS_OPTIONS = Symbol('kaa:nats-options');
+
+/** Header names the platform sets on NATS messages (payloads stay raw Avro). */
+export const NatsHeaders = {
+  correlationId: 'Kaa-Correlation-Id',
+  originatorReplicaId: 'Kaa-Originator-Replica',
+  /** Marks messages produced by the notifier so that it never reacts to its own output. */
+  producedBy: 'Kaa-Produced-By',
+} as const;

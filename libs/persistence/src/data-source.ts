@@ -1,0 +1,73 @@
+import type { DataSource, DataSourceOptions, MixedList, EntitySchema } from 'typeorm';
+import { OutboxMessage } from './outbox/outbox-message.entity.js';
+import { CreateOutbox1763856000000 } from './outbox/create-outbox.migration.js';
+import { SnakeNamingStrategy } from './snake-naming.strategy.js';
+
+export interface PostgresSettings {
+  url: string;
+  /** One Postgres schema per service instance. */
+  schema: string;
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+  entities: MixedList<Function | string | EntitySchema>;
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+  migrations: MixedList<Function | string>;
+  applicationName: string;
+  poolSize?: number;
+}
+
+export const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
+
+/**
+ * The options every app's data source uses, shared by Nest and the TypeORM CLI. Migrations are
+ * never run implicitly and the schema is never synchronized; the outbox table is part of every
+ * service's schema.
+ */
+export function postgresOptions(settings: PostgresSettings): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url: settings.url,
+    schema: settings.schema,
+    applicationName: settings.applicationName,
+    entities: [OutboxMessage, ...(settings.entities as unknown[])] as DataSourceOptions['entities'],
+    migrations: [CreateOutbox1763856000000, ...(settings.migrations as unknown[])] as DataSourceOptions['migrations'],
+    migrationsTableName: 'migrations',
+    migrationsTransactionMode: 'each',
+    migrationsRun: false,
+    synchronize: false,
+    namingStrategy: new SnakeNamingStrategy(),
+    logging: ['error', 'warn', 'migration'],
+    extra: {
+      max: settings.poolSize ?? 10,
+      // Migrations use unqualified names; they land in the instance's schema.
+      options: `-c search_path=${quoteIdent(settings.schema)},public`,
+    },
+  };
+}
+
+export function schemaOf(dataSource: DataSource): string {
+  const schema = (dataSource.options as { schema?: string }).schema;
+  if (!schema) throw new Error('data source has no schema');
+  return schema;
+}
+
+/**
+ * Creates the schema and applies pending migrations while holding a Postgres advisory lock,
+ * so replicas starting together apply each migration once.
+ */
+export async function runMigrations(dataSource: DataSource): Promise<string[]> {
+  const schema = schemaOf(dataSource);
+  const runner = dataSource.createQueryRunner();
+  await runner.connect();
+  try {
+    await runner.query('SELECT pg_advisory_lock(hashtext($1))', [`kaa:migrations:${schema}`]);
+    try {
+      await runner.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
+      const applied = await dataSource.runMigrations({ transaction: 'each' });
+      return applied.map((m) => m.name);
+    } finally {
+      await runner.query('SELECT pg_advisory_unlock(hashtext($1))', [`kaa:migrations:${schema}`]);
+    }
+  } finally {
+    await runner.release();
+  }
+}

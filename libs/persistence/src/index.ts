@@ -1,0 +1,6 @@
+export { postgresOptions, quoteIdent, runMigrations, schemaOf, type PostgresSettings } from './data-source.js';
+export { OutboxMessage } from './outbox/outbox-message.entity.js';
+export { OutboxRelay } from './outbox/outbox-relay.service.js';
+export { OutboxService, outboxChannel, type OutgoingMessage } from './outbox/outbox.service.js';
+export { PersistenceModule, type PersistenceModuleOptions } from './persistence.module.js';
+export { SnakeNamingStrategy } from './snake-naming.strategy.js';

@@ -1,0 +1,151 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import pg from 'pg';
+import type { DataSource } from 'typeorm';
+import { NatsClient, natsHeadersFrom } from '@kaa/nats';
+import { LOGGER, MetricsService, type Logger } from '@kaa/observability';
+import { quoteIdent, schemaOf } from '../data-source.js';
+import { outboxChannel } from './outbox.service.js';
+
+interface Row {
+  id: string;
+  subject: string;
+  payload: Buffer;
+  headers: Record<string, string> | null;
+  msg_id: string | null;
+}
+
+const BATCH = 500;
+
+/**
+ * Publishes committed outbox messages in id order, deleting each batch once NATS has it.
+ * Woken by NOTIFY, by a NATS reconnect and by a timer; only one replica relays at a time
+ * (transaction-scoped advisory lock), which keeps the order. Failures back off and retry.
+ */
+@Injectable()
+export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly schema: string;
+  private listener?: pg.Client;
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+  private again = false;
+  private stopped = false;
+  private failures = 0;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly nats: NatsClient,
+    private readonly metrics: MetricsService,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {
+    this.schema = schemaOf(dataSource);
+  }
+
+  async onApplicationBootstrap() {
+    this.nats.onReconnect(() => this.kick());
+    await this.listen();
+    this.schedule(0);
+  }
+
+  async onApplicationShutdown() {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running;
+    await this.listener?.end().catch(() => undefined);
+  }
+
+  /** Publishes whatever is pending now; resolves when the outbox is empty or publishing failed. */
+  kick(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = this.drain().finally(() => {
+      this.running = undefined;
+      if (this.again && !this.stopped) {
+        this.again = false;
+        void this.kick();
+      }
+    });
+    return this.running;
+  }
+
+  private schedule(ms: number) {
+    clearTimeout(this.timer);
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      void this.kick().finally(() => this.schedule(this.failures ? Math.min(30_000, 250 * 2 ** this.failures) : 1000));
+    }, ms);
+    this.timer.unref();
+  }
+
+  private async listen() {
+    const options = this.dataSource.options as { url?: string };
+    const client = new pg.Client({ connectionString: options.url, application_name: `${this.schema}-outbox` });
+    client.on('notification', () => void this.kick());
+    client.on('error', (error) => {
+      this.logger.warn({ err: error.message }, 'outbox listener lost its connection; polling until it is back');
+      this.listener = undefined;
+      setTimeout(() => void this.listen().catch(() => undefined), 1000).unref();
+    });
+    await client.connect();
+    await client.query(`LISTEN ${quoteIdent(outboxChannel(this.schema))}`);
+    this.listener = client;
+  }
+
+  private async drain() {
+    try {
+      for (;;) {
+        if (!this.nats.isConnected()) return;
+        const { sent, failure } = await this.relayBatch();
+        if (failure) throw failure;
+        if (sent < BATCH) break;
+      }
+      this.failures = 0;
+      await this.updateBacklog();
+    } catch (error) {
+      this.failures++;
+      this.logger.warn({ err: (error as Error).message, failures: this.failures }, 'outbox relay failed; will retry');
+      await this.updateBacklog().catch(() => undefined);
+    }
+  }
+
+  /** Publishes one batch; rows NATS accepted are deleted even when a later row fails. */
+  private async relayBatch(): Promise<{ sent: number; failure?: Error }> {
+    const table = `${quoteIdent(this.schema)}.outbox_message`;
+    return this.dataSource.transaction(async (manager) => {
+      const [{ locked }] = await manager.query('SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked', [`kaa:outbox:${this.schema}`]);
+      if (!locked) return { sent: 0 };
+      const rows: Row[] = await manager.query(`SELECT id, subject, payload, headers, msg_id FROM ${table} ORDER BY id LIMIT ${BATCH}`);
+      if (rows.length === 0) return { sent: 0 };
+      const done: string[] = [];
+      let failure: Error | undefined;
+      for (const row of rows) {
+        try {
+          if (row.msg_id) {
+            await this.nats.jetstream().publish(row.subject, row.payload, { msgID: row.msg_id, headers: row.headers ? natsHeadersFrom(row.headers) : undefined, timeout: 5000 });
+            this.metrics.natsMessage(row.subject, 'out', 'ok');
+          } else {
+            this.nats.publish(row.subject, row.payload, { headers: row.headers ?? undefined });
+          }
+          done.push(row.id);
+        } catch (error) {
+          failure = error as Error;
+          break;
+        }
+      }
+      if (done.length > 0) await this.nats.flush();
+      if (done.length > 0) await manager.query(`DELETE FROM ${table} WHERE id = ANY($1::bigint[])`, [done]);
+      if (failure) {
+        await manager.query(`UPDATE ${table} SET attempts = attempts + 1, last_error = $2 WHERE id = $1`, [rows[done.length].id, failure.message]);
+      }
+      return { sent: done.length, failure };
+    });
+  }
+
+  private async updateBacklog() {
+    const [{ count }] = await this.dataSource.query(`SELECT count(*)::int AS count FROM ${quoteIdent(this.schema)}.outbox_message`);
+    this.metrics.outboxBacklog.set(count);
+  }
+}

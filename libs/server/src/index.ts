@@ -1,0 +1,3 @@
+export { API_PREFIX, createHttpApp, type HttpAppOptions } from './bootstrap.js';
+export { DomainError, badRequest, conflict, notFound, statusOf, validationFailed, type ErrorCode, type Violation } from './domain-error.js';
+export { HttpErrorFilter } from './http-exception.filter.js';

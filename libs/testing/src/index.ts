@@ -1,0 +1,2 @@
+export { DevIssuer, type DevClient, type MintClaims } from './dev-issuer.js';
+export { dropSchema, eventually, query, testDatabaseUrl, testNatsUrl, uniqueName, writeTempFile } from './test-env.js';
