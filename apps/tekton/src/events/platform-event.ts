@@ -1,0 +1,47 @@
+import type { EntityManager } from 'typeorm';
+
+/** Kinds of platform events that integrations can be notified of. */
+export type PlatformEventType =
+  | 'application.upserted'
+  | 'application.deleted'
+  | 'app-version.upserted'
+  | 'app-version.deleted'
+  | 'app-config.changed'
+  | 'app-version-config.changed'
+  | 'tenant-config.changed'
+  | 'endpoint-config.updated'
+  | 'endpoint-config.applied'
+  | 'endpoint.lifecycle'
+  | 'runtime.watch.changed';
+
+/** One shape for every event, whatever its source; `id` is stable so redelivery deduplicates. */
+export interface PlatformEvent {
+  id: string;
+  type: PlatformEventType;
+  tenantId: string | null;
+  application?: string;
+  appVersion?: string;
+  serviceInstance?: string;
+  /** One line a person can read; include/exclude filters match on it. */
+  summary: string;
+  /** Commit and repository from `X-Kaa-Revision` / `X-Kaa-Source`, when the change carried them. */
+  revision?: string;
+  source?: string;
+  author?: string;
+  occurredAt: string;
+  data?: Record<string, unknown>;
+}
+
+/**
+ * Where tekton's own changes are recorded for integrations, inside the change's transaction
+ * (so a committed change is always notified). The integrations module provides the real sink.
+ */
+export abstract class PlatformEventSink {
+  abstract record(manager: EntityManager, events: PlatformEvent[]): Promise<void>;
+}
+
+export class NoopPlatformEventSink extends PlatformEventSink {
+  async record(): Promise<void> {
+    // Integrations not installed.
+  }
+}
