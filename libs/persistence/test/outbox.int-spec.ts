@@ -1,0 +1,115 @@
+import { Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { INestApplicationContext } from '@nestjs/common';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { DataSource } from 'typeorm';
+import { NatsModule } from '@kaa/nats';
+import { ObservabilityModule } from '@kaa/observability';
+import { NatsServerProcess, dropSchema, eventually, query, testDatabaseUrl, uniqueName } from '@kaa/testing';
+import { OutboxRelay, OutboxService, PersistenceModule, postgresOptions, runMigrations } from '../src/index.js';
+
+function contextFor(schema: string, natsUrl: string) {
+  @Module({
+    imports: [
+      ObservabilityModule.forRoot({ service: 'test', instance: schema, replicaId: 'r1', level: 'silent' }),
+      NatsModule.forRoot({ servers: natsUrl, instanceName: schema, replicaId: 'r1', service: 'test' }),
+      PersistenceModule.forRoot({
+        dataSource: postgresOptions({ url: testDatabaseUrl(), schema, entities: [], migrations: [], applicationName: 'outbox-test' }),
+        migrate: true,
+      }),
+    ],
+  })
+  class TestModule {}
+  return NestFactory.createApplicationContext(TestModule, { logger: false });
+}
+
+describe('transactional outbox', () => {
+  const schema = uniqueName('outbox');
+  let nats: NatsServerProcess;
+  let app: INestApplicationContext;
+  let subscriber: NatsConnection;
+  const received: string[] = [];
+
+  beforeAll(async () => {
+    nats = await NatsServerProcess.start();
+    app = await contextFor(schema, nats.url);
+    await app.init();
+    subscriber = await connect({ servers: nats.url, maxReconnectAttempts: -1, reconnectTimeWait: 100 });
+    subscriber.subscribe(`${schema}.>`, { callback: (_e, msg) => void received.push(new TextDecoder().decode(msg.data)) });
+    await subscriber.flush();
+  });
+
+  afterAll(async () => {
+    await subscriber?.close();
+    await app?.close();
+    await nats?.stop();
+    await dropSchema(schema);
+  });
+
+  const commit = (payload: string) =>
+    app.get(DataSource).transaction((manager) =>
+      app.get(OutboxService).enqueue(manager, [{ subject: `${schema}.event`, payload: new TextEncoder().encode(payload) }]),
+    );
+
+  it('publishes a committed message after commit', async () => {
+    await commit('first');
+    await eventually(() => (received.includes('first') ? true : undefined));
+  });
+
+  it('does not publish what was rolled back', async () => {
+    await expect(
+      app.get(DataSource).transaction(async (manager) => {
+        await app.get(OutboxService).enqueue(manager, [{ subject: `${schema}.event`, payload: new TextEncoder().encode('rolled-back') }]);
+        throw new Error('abort');
+      }),
+    ).rejects.toThrow('abort');
+    await commit('after-rollback');
+    await eventually(() => (received.includes('after-rollback') ? true : undefined));
+    expect(received).not.toContain('rolled-back');
+  });
+
+  it('announces changes committed while NATS was down, once each, in commit order', async () => {
+    received.length = 0;
+    await nats.stop();
+    const payloads = Array.from({ length: 20 }, (_, i) => `while-down-${i}`);
+    for (const p of payloads) await commit(p);
+    const [{ pending }] = await query<{ pending: number }>(`SELECT count(*)::int AS pending FROM "${schema}".outbox_message`);
+    expect(pending).toBe(20);
+    await nats.resume();
+    await eventually(() => (received.length >= 20 ? true : undefined), 15000);
+    await app.get(OutboxRelay).kick();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(received).toEqual(payloads);
+    const [{ left }] = await query<{ left: number }>(`SELECT count(*)::int AS left FROM "${schema}".outbox_message`);
+    expect(left).toBe(0);
+  });
+
+  it('refuses to enqueue outside a transaction', async () => {
+    await expect(
+      app.get(OutboxService).enqueue(app.get(DataSource).manager, [{ subject: 'x', payload: new Uint8Array() }]),
+    ).rejects.toThrow(/inside a transaction/);
+  });
+});
+
+describe('migrations', () => {
+  const schema = uniqueName('migr');
+  afterAll(() => dropSchema(schema));
+
+  it('apply once when replicas start together', async () => {
+    const sources = await Promise.all(
+      [1, 2, 3].map(() =>
+        new DataSource(postgresOptions({ url: testDatabaseUrl(), schema, entities: [], migrations: [], applicationName: 'migr-test' })).initialize(),
+      ),
+    );
+    try {
+      const applied = await Promise.all(sources.map((s) => runMigrations(s)));
+      expect(applied.flat()).toEqual(['CreateOutbox1763856000000']);
+      const rows = await query(`SELECT name FROM "${schema}".migrations`);
+      expect(rows).toHaveLength(1);
+      const tables = await query<{ table_name: string }>(`SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY 1`, [schema]);
+      expect(tables.map((t) => t.table_name)).toEqual(['migrations', 'outbox_message']);
+    } finally {
+      await Promise.all(sources.map((s) => s.destroy()));
+    }
+  });
+});
