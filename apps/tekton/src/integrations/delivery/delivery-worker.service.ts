@@ -1,0 +1,199 @@
+import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import pg from 'pg';
+import { Counter } from 'prom-client';
+import type { DataSource } from 'typeorm';
+import { LOGGER, MetricsService, type Logger } from '@kaa/observability';
+import { quoteIdent, schemaOf } from '@kaa/persistence';
+import type { PlatformEvent } from '../../events/platform-event.js';
+import { deliveryChannel } from '../events/event-recorder.service.js';
+import { INTEGRATIONS_OPTIONS, type IntegrationsOptions, type ProviderType } from '../integrations.options.js';
+import { ProvidersService } from '../providers/providers.service.js';
+import { displayUrl, maskSecrets } from '../secrets/mask.js';
+import { backoffMs } from './backoff.js';
+import { buildRequest, SkipDelivery } from './formats/formats.js';
+
+interface Claimed {
+  id: string;
+  attempts: number;
+  notification_name: string;
+  type: ProviderType;
+  address: string;
+  secret_encrypted: string | null;
+  timeout_ms: number;
+  payload: PlatformEvent;
+}
+
+type Outcome = { status: 'delivered' | 'failed' | 'skipped'; error?: string; statusCode?: number };
+
+const BATCH = 16;
+/** A claimed delivery is invisible to other replicas this long (longer than any provider timeout). */
+const LEASE_SECONDS = 90;
+const MAX_ERROR_LENGTH = 500;
+
+/**
+ * Sends due deliveries: claims them with FOR UPDATE SKIP LOCKED under a lease (so replicas
+ * share the work and a crashed replica's claims come back), sends outside any transaction,
+ * then records the outcome: delivered, skipped, retried later with exponential backoff, or
+ * dead after the last attempt. Woken by NOTIFY on commit and by a timer.
+ */
+@Injectable()
+export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly schema: string;
+  private readonly rawSchema: string;
+  private listener?: pg.Client;
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+  private again = false;
+  private stopped = false;
+  private readonly outcomes: Counter<'outcome'>;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(INTEGRATIONS_OPTIONS) private readonly options: IntegrationsOptions,
+    private readonly providers: ProvidersService,
+    metrics: MetricsService,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {
+    this.rawSchema = schemaOf(dataSource);
+    this.schema = quoteIdent(this.rawSchema);
+    this.outcomes = new Counter({
+      name: 'integration_delivery_attempts_total',
+      help: 'Integration delivery attempts by outcome (delivered, failed, dead, skipped)',
+      labelNames: ['outcome'] as const,
+      registers: [metrics.registry],
+    });
+  }
+
+  async onApplicationBootstrap() {
+    await this.listen().catch((error: Error) => this.logger.warn({ err: error.message }, 'integrations: LISTEN failed; polling only'));
+    this.schedule(0);
+  }
+
+  async beforeApplicationShutdown() {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running;
+    await this.listener?.end().catch(() => undefined);
+  }
+
+  /** Sends whatever is due now; resolves when nothing due is left. */
+  kick(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = this.drain().finally(() => {
+      this.running = undefined;
+      if (this.again && !this.stopped) {
+        this.again = false;
+        void this.kick();
+      }
+    });
+    return this.running;
+  }
+
+  private schedule(ms: number) {
+    clearTimeout(this.timer);
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      void this.kick().finally(() => this.schedule(this.options.pollMs));
+    }, ms);
+    this.timer.unref();
+  }
+
+  private async listen() {
+    const options = this.dataSource.options as { url?: string };
+    const client = new pg.Client({ connectionString: options.url, application_name: `${this.rawSchema}-integrations` });
+    client.on('notification', () => void this.kick());
+    client.on('error', (error) => {
+      this.logger.warn({ err: error.message }, 'integrations listener lost its connection; polling until it is back');
+      this.listener = undefined;
+      if (!this.stopped) setTimeout(() => void this.listen().catch(() => undefined), 1000).unref();
+    });
+    await client.connect();
+    await client.query(`LISTEN ${quoteIdent(deliveryChannel(this.rawSchema))}`);
+    this.listener = client;
+  }
+
+  private async drain() {
+    try {
+      while (!this.stopped) {
+        const batch = await this.claim();
+        await Promise.all(batch.map((row) => this.deliver(row)));
+        if (batch.length < BATCH) break;
+      }
+    } catch (error) {
+      this.logger.warn({ err: maskSecrets((error as Error).message) }, 'integrations: delivery round failed; will retry');
+    }
+  }
+
+  private claim(): Promise<Claimed[]> {
+    const s = this.schema;
+    return this.dataSource.query(
+      `WITH claimed AS (
+         UPDATE ${s}.integration_delivery SET next_attempt_at = now() + make_interval(secs => $2), updated_at = now()
+          WHERE id IN (SELECT id FROM ${s}.integration_delivery WHERE status = 'pending' AND next_attempt_at <= now()
+                        ORDER BY next_attempt_at, id LIMIT $1 FOR UPDATE SKIP LOCKED)
+          RETURNING id, attempts, notification_id, event_id)
+       SELECT c.id, c.attempts, n.name AS notification_name, p.type, p.address, p.secret_encrypted, p.timeout_ms, e.payload
+         FROM claimed c
+         JOIN ${s}.integration_notification n ON n.id = c.notification_id
+         JOIN ${s}.integration_provider p ON p.id = n.provider_id
+         JOIN ${s}.integration_event e ON e.id = c.event_id`,
+      [BATCH, LEASE_SECONDS],
+    );
+  }
+
+  private async deliver(row: Claimed) {
+    let secret: string | null = null;
+    let outcome: Outcome;
+    try {
+      secret = row.secret_encrypted ? this.providers.secrets.decrypt(row.secret_encrypted) : null;
+      outcome = await this.send(row, secret);
+    } catch (error) {
+      outcome = error instanceof SkipDelivery ? { status: 'skipped', error: error.message } : { status: 'failed', error: (error as Error).message };
+    }
+    const lastError = outcome.error ? maskSecrets(outcome.error, [secret, row.address]).slice(0, MAX_ERROR_LENGTH) : null;
+    const attempts = row.attempts + 1;
+    const status = outcome.status === 'failed' ? (attempts >= this.options.maxAttempts ? 'dead' : 'pending') : outcome.status;
+    const delay = status === 'pending' ? backoffMs(attempts, this.options.retryBaseMs, this.options.retryMaxMs) : 0;
+    await this.dataSource.query(
+      `UPDATE ${this.schema}.integration_delivery
+          SET attempts = $2, status = $3, last_error = $4, last_status_code = $5, updated_at = now(),
+              next_attempt_at = now() + make_interval(secs => $6::double precision / 1000),
+              completed_at = CASE WHEN $3 = 'pending' THEN NULL ELSE now() END
+        WHERE id = $1`,
+      [row.id, attempts, status, lastError, outcome.statusCode ?? null, delay],
+    );
+    this.outcomes.inc({ outcome: status === 'pending' ? 'failed' : status });
+    if (status !== 'delivered') {
+      this.logger.warn(
+        { delivery: row.id, notification: row.notification_name, eventId: row.payload.id, attempts, status, err: lastError },
+        status === 'dead' ? 'integrations: delivery dead-lettered' : `integrations: delivery ${status === 'skipped' ? 'skipped' : 'failed'}`,
+      );
+    }
+  }
+
+  private async send(row: Claimed, secret: string | null): Promise<Outcome> {
+    const request = buildRequest({ type: row.type, address: row.address, secret, notificationName: row.notification_name }, row.payload);
+    let response: Response;
+    try {
+      response = await fetch(request.url, {
+        method: 'POST',
+        headers: request.headers,
+        body: request.body,
+        redirect: 'manual',
+        signal: AbortSignal.timeout(row.timeout_ms),
+      });
+    } catch (error) {
+      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+      const reason = (error as Error).name === 'TimeoutError' ? `timed out after ${row.timeout_ms} ms` : (cause?.code ?? cause?.message ?? (error as Error).message);
+      return { status: 'failed', error: `POST ${displayUrl(request.url)}: ${reason}` };
+    }
+    const text = await response.text().catch(() => '');
+    if (response.status >= 200 && response.status < 300) return { status: 'delivered', statusCode: response.status };
+    return { status: 'failed', statusCode: response.status, error: `POST ${displayUrl(request.url)}: HTTP ${response.status}${text ? `: ${text.slice(0, 200)}` : ''}` };
+  }
+}

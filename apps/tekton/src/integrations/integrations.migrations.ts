@@ -1,0 +1,5 @@
+import type { MigrationInterface } from 'typeorm';
+import { CreateIntegrations1764200000000 } from './migrations/1764200000000-CreateIntegrations.js';
+
+/** Integrations' migrations; timestamps sort after tekton's own. */
+export const integrationsMigrations: (new () => MigrationInterface)[] = [CreateIntegrations1764200000000];

@@ -1,0 +1,73 @@
+import { DynamicModule, Global, Module, type OnModuleInit } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { FastifyInstance } from 'fastify';
+import { DeliveryWorker } from './delivery/delivery-worker.service.js';
+import { EventRecorder } from './events/event-recorder.service.js';
+import { runProducedBy } from './events/produced-by.context.js';
+import { INTEGRATIONS_OPTIONS, PRODUCED_BY_HTTP_HEADER, type IntegrationsOptions } from './integrations.options.js';
+import { PlatformEventsHandler } from './messaging/platform-events.handler.js';
+import { NotificationsController } from './notifications/notifications.controller.js';
+import { NotificationsService } from './notifications/notifications.service.js';
+import { ProvidersController } from './providers/providers.controller.js';
+import { ProvidersService } from './providers/providers.service.js';
+
+/** Settings from tekton's environment (see src/config/env.ts). */
+export interface IntegrationsEnv {
+  SECRETS_ENCRYPTION_KEY: string;
+  INTEGRATIONS_RETRY_BASE_MS: number;
+  INTEGRATIONS_RETRY_MAX_MS: number;
+  INTEGRATIONS_MAX_ATTEMPTS: number;
+  INTEGRATIONS_POLL_MS: number;
+  PLATFORM_TENANT: string;
+  SERVICE_INSTANCE_NAME: string;
+  REPLICA_ID: string;
+}
+
+export { EventRecorder };
+
+/**
+ * Declarative notifications of platform events (providers, notifications, durable deliveries).
+ * Global: AppModule binds PlatformEventSink to its EventRecorder.
+ */
+@Global()
+@Module({})
+export class IntegrationsModule implements OnModuleInit {
+  constructor(private readonly adapterHost: HttpAdapterHost) {}
+
+  static forRoot(env: IntegrationsEnv): DynamicModule {
+    const options: IntegrationsOptions = {
+      secretsEncryptionKey: env.SECRETS_ENCRYPTION_KEY,
+      retryBaseMs: env.INTEGRATIONS_RETRY_BASE_MS,
+      retryMaxMs: env.INTEGRATIONS_RETRY_MAX_MS,
+      maxAttempts: env.INTEGRATIONS_MAX_ATTEMPTS,
+      pollMs: env.INTEGRATIONS_POLL_MS,
+      platformTenant: env.PLATFORM_TENANT,
+      instanceName: env.SERVICE_INSTANCE_NAME,
+      replicaId: env.REPLICA_ID,
+    };
+    return {
+      module: IntegrationsModule,
+      controllers: [ProvidersController, NotificationsController],
+      providers: [
+        { provide: INTEGRATIONS_OPTIONS, useValue: options },
+        ProvidersService,
+        NotificationsService,
+        EventRecorder,
+        DeliveryWorker,
+        PlatformEventsHandler,
+      ],
+      exports: [EventRecorder, DeliveryWorker],
+    };
+  }
+
+  /** Requests marked as produced by the notifier record events that never match a rule. */
+  onModuleInit() {
+    const fastify = this.adapterHost.httpAdapter?.getInstance<FastifyInstance>();
+    const header = PRODUCED_BY_HTTP_HEADER.toLowerCase();
+    fastify?.addHook('onRequest', (request, _reply, done) => {
+      const value = request.headers[header];
+      if (typeof value === 'string' && value) runProducedBy(value, done);
+      else done();
+    });
+  }
+}

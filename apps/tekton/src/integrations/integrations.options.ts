@@ -1,0 +1,26 @@
+/** Settings of the integrations module, taken from tekton's validated environment. */
+export interface IntegrationsOptions {
+  secretsEncryptionKey: string;
+  retryBaseMs: number;
+  retryMaxMs: number;
+  maxAttempts: number;
+  pollMs: number;
+  /** Events without a tenant go to this tenant's notifications only. */
+  platformTenant: string;
+  instanceName: string;
+  replicaId: string;
+}
+
+export const INTEGRATIONS_OPTIONS = Symbol('kaa:integrations-options');
+
+export const PROVIDER_TYPES = ['generic', 'generic-hmac', 'slack', 'github'] as const;
+export type ProviderType = (typeof PROVIDER_TYPES)[number];
+
+export const DELIVERY_STATUSES = ['pending', 'delivered', 'dead', 'skipped'] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+
+/** Marks everything the notifier sends (HTTP header) so that it never reacts to its own output. */
+export const PRODUCED_BY_HTTP_HEADER = 'X-Kaa-Produced-By';
+export const PRODUCED_BY_VALUE = 'tekton-integrations';
+
+export const SCOPES = { read: 'integration:read', update: 'integration:update' } as const;

@@ -1,0 +1,145 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { quoteIdent, schemaOf } from '@kaa/persistence';
+import { conflict, notFound, validationFailed } from '@kaa/server';
+import type { DeliveryStatus } from '../integrations.options.js';
+import { ProviderEntity } from '../providers/provider.entity.js';
+import type { CreateNotificationDto, DeliveryView, NotificationFilterDto, NotificationView, UpdateNotificationDto } from './dto/notification.dto.js';
+import { filterViolations, type NotificationFilter } from './notification-filter.js';
+import { NotificationEntity } from './notification.entity.js';
+
+const DELIVERY_PAGE = 500;
+
+/** Notifications of one tenant; providerRef resolves within the same tenant only. */
+@Injectable()
+export class NotificationsService {
+  private readonly schema: string;
+
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {
+    this.schema = quoteIdent(schemaOf(dataSource));
+  }
+
+  private get repo() {
+    return this.dataSource.getRepository(NotificationEntity);
+  }
+
+  async list(tenantId: string): Promise<NotificationView[]> {
+    const rows = await this.repo.find({ where: { tenantId }, order: { name: 'ASC' } });
+    const providers = await this.providerNames(tenantId);
+    return rows.map((row) => toView(row, providers.get(row.providerId) ?? ''));
+  }
+
+  async get(tenantId: string, name: string): Promise<NotificationView> {
+    const row = await this.find(tenantId, name);
+    const providers = await this.providerNames(tenantId);
+    return toView(row, providers.get(row.providerId) ?? '');
+  }
+
+  async create(tenantId: string, dto: CreateNotificationDto): Promise<NotificationView> {
+    const filter = normalise(dto.filter);
+    const provider = await this.provider(tenantId, dto.providerRef);
+    const result = await this.repo
+      .createQueryBuilder()
+      .insert()
+      .values({ tenantId, name: dto.name, providerId: provider.id, suspend: dto.suspend ?? false, filter })
+      .orIgnore()
+      .returning('id')
+      .execute();
+    if (result.raw.length === 0) throw conflict(`notification ${dto.name} already exists`);
+    return this.get(tenantId, dto.name);
+  }
+
+  async update(tenantId: string, name: string, dto: UpdateNotificationDto): Promise<NotificationView> {
+    const row = await this.find(tenantId, name);
+    const filter = dto.filter ? normalise(dto.filter) : row.filter;
+    const providerId = dto.providerRef === undefined ? row.providerId : (await this.provider(tenantId, dto.providerRef)).id;
+    await this.repo.update({ id: row.id }, { filter, providerId, suspend: dto.suspend ?? row.suspend });
+    return this.get(tenantId, name);
+  }
+
+  async remove(tenantId: string, name: string): Promise<void> {
+    const row = await this.find(tenantId, name);
+    await this.repo.delete({ id: row.id });
+  }
+
+  async deliveries(tenantId: string, name: string, status?: DeliveryStatus): Promise<DeliveryView[]> {
+    const row = await this.find(tenantId, name);
+    const rows: DeliveryRow[] = await this.dataSource.query(
+      `SELECT d.id, d.event_id, e.type, e.summary, d.status, d.attempts, d.last_error, d.last_status_code, d.next_attempt_at, d.created_at, d.completed_at
+         FROM ${this.schema}.integration_delivery d JOIN ${this.schema}.integration_event e ON e.id = d.event_id
+        WHERE d.notification_id = $1 AND ($2::text IS NULL OR d.status = $2)
+        ORDER BY d.id DESC LIMIT ${DELIVERY_PAGE}`,
+      [row.id, status ?? null],
+    );
+    return rows.map((d) => ({
+      id: String(d.id),
+      eventId: d.event_id,
+      eventType: d.type,
+      summary: d.summary,
+      status: d.status,
+      attempts: d.attempts,
+      lastError: d.last_error,
+      lastStatusCode: d.last_status_code,
+      nextAttemptDate: d.status === 'pending' ? d.next_attempt_at.toISOString() : null,
+      createdDate: d.created_at.toISOString(),
+      completedDate: d.completed_at?.toISOString() ?? null,
+    }));
+  }
+
+  private async find(tenantId: string, name: string): Promise<NotificationEntity> {
+    const row = await this.repo.findOne({ where: { tenantId, name } });
+    if (!row) throw notFound(`notification ${name} not found`);
+    return row;
+  }
+
+  /** A providerRef naming nothing in the caller's tenant (even if another tenant has it) is a 400. */
+  private async provider(tenantId: string, name: string): Promise<ProviderEntity> {
+    const provider = await this.dataSource.getRepository(ProviderEntity).findOne({ where: { tenantId, name } });
+    if (!provider) throw validationFailed('invalid notification', [{ pointer: '/providerRef', message: `provider ${name} not found` }]);
+    return provider;
+  }
+
+  private async providerNames(tenantId: string): Promise<Map<string, string>> {
+    const rows = await this.dataSource.getRepository(ProviderEntity).find({ where: { tenantId }, select: { id: true, name: true } });
+    return new Map(rows.map((p) => [p.id, p.name]));
+  }
+}
+
+interface DeliveryRow {
+  id: string;
+  event_id: string;
+  type: string;
+  summary: string;
+  status: DeliveryStatus;
+  attempts: number;
+  last_error: string | null;
+  last_status_code: number | null;
+  next_attempt_at: Date;
+  created_at: Date;
+  completed_at: Date | null;
+}
+
+function normalise(dto: NotificationFilterDto | undefined): NotificationFilter {
+  const filter: NotificationFilter = {
+    eventTypes: dto?.eventTypes ?? [],
+    applications: dto?.applications ?? [],
+    serviceInstances: dto?.serviceInstances ?? [],
+    include: dto?.include ?? [],
+    exclude: dto?.exclude ?? [],
+  };
+  const violations = filterViolations(filter);
+  if (violations.length > 0) throw validationFailed('invalid notification filter', violations);
+  return filter;
+}
+
+function toView(row: NotificationEntity, providerRef: string): NotificationView {
+  return {
+    name: row.name,
+    providerRef,
+    suspend: row.suspend,
+    filter: row.filter,
+    createdDate: row.createdAt.toISOString(),
+    updatedDate: row.updatedAt.toISOString(),
+  };
+}

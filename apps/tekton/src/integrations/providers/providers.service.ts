@@ -1,0 +1,102 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { conflict, notFound, validationFailed, type Violation } from '@kaa/server';
+import { displayUrl } from '../secrets/mask.js';
+import { SecretBox } from '../secrets/secret-box.js';
+import { INTEGRATIONS_OPTIONS, type IntegrationsOptions, type ProviderType } from '../integrations.options.js';
+import { NotificationEntity } from '../notifications/notification.entity.js';
+import type { CreateProviderDto, ProviderView, UpdateProviderDto } from './dto/provider.dto.js';
+import { ProviderEntity } from './provider.entity.js';
+
+export const DEFAULT_TIMEOUT_MS = 10_000;
+
+/** Providers of one tenant; another tenant's provider is simply not found. */
+@Injectable()
+export class ProvidersService {
+  readonly secrets: SecretBox;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(INTEGRATIONS_OPTIONS) options: IntegrationsOptions,
+  ) {
+    this.secrets = new SecretBox(options.secretsEncryptionKey);
+  }
+
+  private get repo() {
+    return this.dataSource.getRepository(ProviderEntity);
+  }
+
+  async list(tenantId: string): Promise<ProviderView[]> {
+    const rows = await this.repo.find({ where: { tenantId }, order: { name: 'ASC' } });
+    return rows.map(toView);
+  }
+
+  async get(tenantId: string, name: string): Promise<ProviderView> {
+    return toView(await this.find(tenantId, name));
+  }
+
+  async find(tenantId: string, name: string): Promise<ProviderEntity> {
+    const row = await this.repo.findOne({ where: { tenantId, name } });
+    if (!row) throw notFound(`provider ${name} not found`);
+    return row;
+  }
+
+  async create(tenantId: string, dto: CreateProviderDto): Promise<ProviderView> {
+    const timeoutMs = dto.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    check(dto.type, dto.address, dto.secret !== undefined);
+    const result = await this.repo
+      .createQueryBuilder()
+      .insert()
+      .values({ tenantId, name: dto.name, type: dto.type, address: dto.address, timeoutMs, secretEncrypted: dto.secret === undefined ? null : this.secrets.encrypt(dto.secret) })
+      .orIgnore()
+      .returning('*')
+      .execute();
+    if (result.raw.length === 0) throw conflict(`provider ${dto.name} already exists`);
+    return this.get(tenantId, dto.name);
+  }
+
+  async update(tenantId: string, name: string, dto: UpdateProviderDto): Promise<ProviderView> {
+    const row = await this.find(tenantId, name);
+    const type = dto.type ?? row.type;
+    const address = dto.address ?? row.address;
+    const secretEncrypted = dto.secret === undefined ? row.secretEncrypted : dto.secret === null ? null : this.secrets.encrypt(dto.secret);
+    check(type, address, secretEncrypted !== null);
+    await this.repo.update({ id: row.id }, { type, address, secretEncrypted, timeoutMs: dto.timeoutMs ?? row.timeoutMs });
+    return this.get(tenantId, name);
+  }
+
+  async remove(tenantId: string, name: string): Promise<void> {
+    const row = await this.find(tenantId, name);
+    const users = await this.dataSource.getRepository(NotificationEntity).find({ where: { providerId: row.id }, select: { name: true } });
+    if (users.length > 0) throw conflict(`provider ${name} is used by notifications: ${users.map((u) => u.name).join(', ')}`);
+    await this.repo.delete({ id: row.id });
+  }
+}
+
+function check(type: ProviderType, address: string, hasSecret: boolean) {
+  const violations: Violation[] = [];
+  let url: URL | undefined;
+  try {
+    url = new URL(address);
+  } catch {
+    // reported below
+  }
+  if (!url || !['http:', 'https:'].includes(url.protocol)) violations.push({ pointer: '/address', message: 'must be an http(s) URL' });
+  if ((type === 'generic-hmac' || type === 'github') && !hasSecret) {
+    violations.push({ pointer: '/secret', message: type === 'github' ? 'a github provider needs a token' : 'a generic-hmac provider needs a signing key' });
+  }
+  if (violations.length > 0) throw validationFailed('invalid provider', violations);
+}
+
+export function toView(row: ProviderEntity): ProviderView {
+  return {
+    name: row.name,
+    type: row.type,
+    address: row.type === 'slack' ? displayUrl(row.address) : row.address,
+    secretSet: row.secretEncrypted !== null,
+    timeoutMs: row.timeoutMs,
+    createdDate: row.createdAt.toISOString(),
+    updatedDate: row.updatedAt.toISOString(),
+  };
+}
