@@ -1,7 +1,27 @@
-import { loadEnv, requireTenantSource, serviceEnvShape } from '@kaa/config';
+import { z } from 'zod';
+import { env, loadEnv, requireTenantSource, serviceEnvShape } from '@kaa/config';
 
 export const envShape = {
   ...serviceEnvShape({ port: 8083, instanceName: 'watcher' }),
+  /** The mutual-TLS listener's own port, separate from the REST port. */
+  LISTENER_PORT: env.port(8443),
+  LISTENER_HOST: z.string().min(1).default('0.0.0.0'),
+  /** Extra DNS names / IPs for the listener's server certificate (localhost and 127.0.0.1 are always in). */
+  LISTENER_HOSTNAMES: env.list(),
+  /** Peer addresses whose `X-Forwarded-Client-Cert` header is honoured. */
+  TRUSTED_PROXIES: env.list(),
+  /** Derives the key that encrypts the CA private key at rest. */
+  WATCHER_CA_KEY_SECRET: z.string({ error: 'required (at least 32 characters)' }).min(32, 'must be at least 32 characters'),
+  CA_VALIDITY_DAYS: z.coerce.number().int().min(1).default(3650),
+  CLIENT_CERT_VALIDITY_DAYS: z.coerce.number().int().min(1).default(60),
+  /** How long the previous CA stays in the trust bundle after a CA rotation. */
+  CA_ROTATION_GRACE_SECONDS: z.coerce.number().int().min(0).default(4 * 24 * 3600),
+  /** How often the listener re-reads the CA bundle (other replicas' rotations, end of grace periods). */
+  LISTENER_REFRESH_SECONDS: z.coerce.number().int().min(1).default(60),
+  /** JetStream duplicate window: a retried POST within it is delivered once. */
+  WATCH_DUPLICATE_WINDOW_SECONDS: z.coerce.number().int().min(1).default(120),
+  /** How long the listener waits for JetStream's acknowledgement before answering 503. */
+  JETSTREAM_ACK_TIMEOUT_MS: z.coerce.number().int().min(100).default(5000),
 };
 
 export type WatcherEnv = ReturnType<typeof loadWatcherEnv>;
@@ -10,3 +30,6 @@ export type WatcherEnv = ReturnType<typeof loadWatcherEnv>;
 export function loadWatcherEnv(source: NodeJS.ProcessEnv = process.env) {
   return loadEnv(envShape, source, requireTenantSource);
 }
+
+/** Injection token for the validated environment. */
+export const WATCHER_ENV = Symbol('kaa:watcher-env');

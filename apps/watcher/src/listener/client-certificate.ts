@@ -1,0 +1,42 @@
+import type { X509Certificate } from 'node:crypto';
+
+/** The subject Common Name (the runtime id), or '' when there is none. */
+export function commonNameOf(cert: X509Certificate): string {
+  for (const line of cert.subject.split('\n')) {
+    if (line.startsWith('CN=')) return line.slice(3);
+  }
+  return '';
+}
+
+/** DNS, URI and IP SANs as plain strings. */
+export function subjectAltNamesOf(cert: X509Certificate): string[] {
+  const text = cert.subjectAltName;
+  if (!text) return [];
+  const names: string[] = [];
+  for (const entry of text.split(/,\s*/)) {
+    const match = /^(DNS|URI|IP Address):(.*)$/.exec(entry);
+    if (!match) continue;
+    let value = match[2];
+    if (value.startsWith('"')) {
+      try {
+        value = JSON.parse(value) as string;
+      } catch {
+        continue;
+      }
+    }
+    names.push(value);
+  }
+  return names;
+}
+
+/** SAN pinning: the registered domain must be, exactly, one of the certificate's SANs (no wildcards). */
+export function sanMatches(cert: X509Certificate, domain: string): boolean {
+  const names = subjectAltNamesOf(cert);
+  return names.length <= 100 && names.includes(domain);
+}
+
+/** Chain check for certificates forwarded by a proxy (the TLS stack checks direct connections). */
+export function chainsTo(cert: X509Certificate, authorities: readonly X509Certificate[], now = new Date()): boolean {
+  if (new Date(cert.validFrom) > now || new Date(cert.validTo) < now) return false;
+  return authorities.some((ca) => cert.checkIssued(ca) && cert.verify(ca.publicKey));
+}

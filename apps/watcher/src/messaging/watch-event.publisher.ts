@@ -1,0 +1,74 @@
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { JetStreamApiError, type StreamConfig } from '@nats-io/jetstream';
+import { NatsClient, NatsHeaders, natsHeadersFrom } from '@kaa/nats';
+import { LOGGER, type Logger } from '@kaa/observability';
+import { watch, watchEventCodec, type WatchEventInput } from '@kaa/protocols';
+import { DomainError } from '@kaa/server';
+import { watchStreamName } from '@kaa/watch-listener';
+import { WATCHER_ENV, type WatcherEnv } from '../config/env.js';
+import { WatcherMetrics } from './watcher-metrics.js';
+
+/**
+ * Publishes accepted watch events to the instance's JetStream stream and resolves only once
+ * JetStream acknowledged them; the message id makes a retried POST a duplicate, not a second event.
+ */
+@Injectable()
+export class WatchEventPublisher implements OnModuleInit {
+  readonly stream: string;
+
+  constructor(
+    private readonly nats: NatsClient,
+    private readonly metrics: WatcherMetrics,
+    @Inject(WATCHER_ENV) private readonly env: WatcherEnv,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {
+    this.stream = watchStreamName(env.SERVICE_INSTANCE_NAME);
+  }
+
+  async onModuleInit() {
+    const jsm = await this.nats.jetstreamManager();
+    const config: Partial<StreamConfig> & { name: string } = {
+      name: this.stream,
+      subjects: [watch.patterns.stream(this.env.SERVICE_INSTANCE_NAME)],
+      duplicate_window: this.env.WATCH_DUPLICATE_WINDOW_SECONDS * 1_000_000_000,
+    };
+    try {
+      await jsm.streams.info(this.stream);
+      await jsm.streams.update(this.stream, { subjects: config.subjects, duplicate_window: config.duplicate_window });
+    } catch (error) {
+      if (!(error instanceof JetStreamApiError)) throw error;
+      try {
+        await jsm.streams.add(config);
+      } catch (addError) {
+        // Another replica created it meanwhile.
+        await jsm.streams.info(this.stream).catch(() => {
+          throw addError;
+        });
+      }
+    }
+    this.logger.info({ stream: this.stream, subjects: config.subjects }, 'watch event stream ready');
+  }
+
+  /** @returns whether JetStream saw this message id before (a retried POST). */
+  async publish(event: WatchEventInput): Promise<{ duplicate: boolean }> {
+    const subject = watch.changed(this.env.SERVICE_INSTANCE_NAME, event.component);
+    const started = process.hrtime.bigint();
+    let result = 'ok';
+    try {
+      if (!this.nats.isConnected()) throw new Error('NATS is not connected');
+      const ack = await this.nats.jetstream().publish(subject, watchEventCodec.encode(event), {
+        msgID: event.eventId,
+        timeout: this.env.JETSTREAM_ACK_TIMEOUT_MS,
+        headers: natsHeadersFrom({ [NatsHeaders.correlationId]: event.correlationId, [NatsHeaders.originatorReplicaId]: this.nats.replicaId }),
+      });
+      if (ack.duplicate) result = 'duplicate';
+      return { duplicate: ack.duplicate };
+    } catch (error) {
+      result = 'error';
+      this.logger.error({ err: (error as Error).message, subject, eventId: event.eventId }, 'JetStream did not acknowledge a watch event');
+      throw new DomainError('UNAVAILABLE', `the event could not be stored durably (${(error as Error).message}); retry later`);
+    } finally {
+      this.metrics.publishDuration.observe({ result }, Number(process.hrtime.bigint() - started) / 1e9);
+    }
+  }
+}

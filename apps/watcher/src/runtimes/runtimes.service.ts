@@ -1,0 +1,143 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { conflict, notFound } from '@kaa/server';
+import { normalizeSerial } from '../pki/certificates.js';
+import { CertificateAuthorityService } from '../pki/certificate-authority.service.js';
+import { RuntimeCertificate } from './runtime-certificate.entity.js';
+import { Runtime } from './runtime.entity.js';
+
+export interface RuntimeView {
+  runtimeId: string;
+  domain: string;
+  status: Runtime['status'];
+  createdAt: string;
+  revokedAt: string | null;
+}
+
+/** Returned once: the private key is never stored. */
+export interface RuntimeCredentials extends RuntimeView {
+  certificate: string;
+  privateKey: string;
+  caBundle: string;
+  serialNumber: string;
+  notAfter: string;
+}
+
+/** Why the listener refuses a sender, or the runtime it accepted. */
+export type IdentityCheck = { ok: true; runtime: Runtime } | { ok: false; reason: 'unknown_runtime' | 'revoked' | 'unknown_certificate' };
+
+const view = (r: Runtime): RuntimeView => ({
+  runtimeId: r.runtimeId,
+  domain: r.domain,
+  status: r.status,
+  createdAt: r.createdAt.toISOString(),
+  revokedAt: r.revokedAt?.toISOString() ?? null,
+});
+
+@Injectable()
+export class RuntimesService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly ca: CertificateAuthorityService,
+  ) {}
+
+  async register(tenantId: string, runtimeId: string, domain: string): Promise<RuntimeCredentials> {
+    const issued = await this.ca.issueClient({ commonName: runtimeId, altNames: [domain] });
+    const runtime = await this.dataSource.transaction(async (manager) => {
+      const inserted = await manager
+        .createQueryBuilder()
+        .insert()
+        .into(Runtime)
+        .values({ runtimeId, tenantId, domain, status: 'active', revokedAt: null })
+        .orIgnore()
+        .returning('*')
+        .execute();
+      if (inserted.raw.length === 0) throw conflict(`runtime ${runtimeId} already exists`);
+      await manager.insert(RuntimeCertificate, {
+        serialNumber: normalizeSerial(issued.serialNumber),
+        runtimeId,
+        caId: issued.caId,
+        notBefore: issued.notBefore,
+        notAfter: issued.notAfter,
+        revokedAt: null,
+      });
+      return manager.findOneByOrFail(Runtime, { runtimeId });
+    });
+    return this.credentials(runtime, issued);
+  }
+
+  async list(tenantId: string): Promise<RuntimeView[]> {
+    return (await this.dataSource.getRepository(Runtime).find({ where: { tenantId }, order: { runtimeId: 'ASC' } })).map(view);
+  }
+
+  async get(tenantId: string, runtimeId: string): Promise<RuntimeView> {
+    return view(await this.find(tenantId, runtimeId));
+  }
+
+  /** Issues a new certificate and revokes every earlier one of the runtime. */
+  async rotateCertificate(tenantId: string, runtimeId: string): Promise<RuntimeCredentials> {
+    const runtime = await this.find(tenantId, runtimeId);
+    if (runtime.status === 'revoked') throw conflict(`runtime ${runtimeId} is revoked`);
+    const issued = await this.ca.issueClient({ commonName: runtimeId, altNames: [runtime.domain] });
+    await this.dataSource.transaction(async (manager) => {
+      await manager
+        .createQueryBuilder()
+        .update(RuntimeCertificate)
+        .set({ revokedAt: () => 'now()' })
+        .where('runtime_id = :runtimeId AND revoked_at IS NULL', { runtimeId })
+        .execute();
+      await manager.insert(RuntimeCertificate, {
+        serialNumber: normalizeSerial(issued.serialNumber),
+        runtimeId,
+        caId: issued.caId,
+        notBefore: issued.notBefore,
+        notAfter: issued.notAfter,
+        revokedAt: null,
+      });
+    });
+    return this.credentials(runtime, issued);
+  }
+
+  async revoke(tenantId: string, runtimeId: string): Promise<void> {
+    const runtime = await this.find(tenantId, runtimeId);
+    if (runtime.status === 'revoked') return;
+    await this.dataSource.transaction(async (manager) => {
+      await manager.update(Runtime, { runtimeId }, { status: 'revoked', revokedAt: new Date() });
+      await manager
+        .createQueryBuilder()
+        .update(RuntimeCertificate)
+        .set({ revokedAt: () => 'now()' })
+        .where('runtime_id = :runtimeId AND revoked_at IS NULL', { runtimeId })
+        .execute();
+    });
+  }
+
+  /** Request-time check for the listener: revocations take effect without touching the TLS server. */
+  async checkIdentity(runtimeId: string, serialNumber: string): Promise<IdentityCheck> {
+    const runtime = await this.dataSource.getRepository(Runtime).findOneBy({ runtimeId });
+    if (!runtime) return { ok: false, reason: 'unknown_runtime' };
+    if (runtime.status !== 'active') return { ok: false, reason: 'revoked' };
+    const cert = await this.dataSource.getRepository(RuntimeCertificate).findOneBy({ serialNumber: normalizeSerial(serialNumber), runtimeId });
+    if (!cert) return { ok: false, reason: 'unknown_certificate' };
+    if (cert.revokedAt) return { ok: false, reason: 'revoked' };
+    return { ok: true, runtime };
+  }
+
+  private async find(tenantId: string, runtimeId: string): Promise<Runtime> {
+    const runtime = await this.dataSource.getRepository(Runtime).findOneBy({ runtimeId, tenantId });
+    if (!runtime) throw notFound(`runtime ${runtimeId} not found`);
+    return runtime;
+  }
+
+  private async credentials(runtime: Runtime, issued: { certificatePem: string; privateKeyPem: string; serialNumber: string; notAfter: Date }): Promise<RuntimeCredentials> {
+    return {
+      ...view(runtime),
+      certificate: issued.certificatePem,
+      privateKey: issued.privateKeyPem,
+      caBundle: await this.ca.bundlePem(),
+      serialNumber: issued.serialNumber,
+      notAfter: issued.notAfter.toISOString(),
+    };
+  }
+}

@@ -1,0 +1,80 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { notFound } from '@kaa/server';
+import type { WatcherDto } from './dto/watcher.dto.js';
+import { Watcher } from './watcher.entity.js';
+
+export interface WatcherView {
+  id: string;
+  component: string;
+  resourceToWatch: { group: string; version: string; resource: string };
+  labelsToWatch: Record<string, string>;
+  field: Watcher['field'];
+  createdAt: string;
+  updatedAt: string;
+}
+
+export const watcherView = (w: Watcher): WatcherView => ({
+  id: w.id,
+  component: w.component,
+  resourceToWatch: { group: w.resourceGroup, version: w.resourceVersion, resource: w.resource },
+  labelsToWatch: w.labelsToWatch,
+  field: w.field,
+  createdAt: w.createdAt.toISOString(),
+  updatedAt: w.updatedAt.toISOString(),
+});
+
+const columns = (dto: WatcherDto) => ({
+  component: dto.component,
+  resourceGroup: dto.resourceToWatch.group,
+  resourceVersion: dto.resourceToWatch.version,
+  resource: dto.resourceToWatch.resource,
+  labelsToWatch: dto.labelsToWatch ?? {},
+  field: dto.field,
+});
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+@Injectable()
+export class WatchersService {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  private get repo() {
+    return this.dataSource.getRepository(Watcher);
+  }
+
+  async create(tenantId: string, dto: WatcherDto): Promise<WatcherView> {
+    return watcherView(await this.repo.save(this.repo.create({ tenantId, ...columns(dto) })));
+  }
+
+  async list(tenantId: string, component?: string): Promise<WatcherView[]> {
+    const where = component ? { tenantId, component } : { tenantId };
+    return (await this.repo.find({ where, order: { createdAt: 'ASC' } })).map(watcherView);
+  }
+
+  async get(tenantId: string, id: string): Promise<WatcherView> {
+    return watcherView(await this.find(tenantId, id));
+  }
+
+  async update(tenantId: string, id: string, dto: WatcherDto): Promise<WatcherView> {
+    const existing = await this.find(tenantId, id);
+    return watcherView(await this.repo.save(Object.assign(existing, columns(dto))));
+  }
+
+  async remove(tenantId: string, id: string): Promise<void> {
+    await this.find(tenantId, id);
+    await this.repo.delete({ id, tenantId });
+  }
+
+  /** The listener's lookup: a runtime's events reach only its own tenant's watchers. */
+  forComponent(tenantId: string, component: string): Promise<Watcher[]> {
+    return this.repo.findBy({ tenantId, component });
+  }
+
+  private async find(tenantId: string, id: string): Promise<Watcher> {
+    const watcher = UUID.test(id) ? await this.repo.findOneBy({ id, tenantId }) : null;
+    if (!watcher) throw notFound(`watcher ${id} not found`);
+    return watcher;
+  }
+}
