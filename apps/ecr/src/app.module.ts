@@ -4,7 +4,12 @@ import { NatsModule } from '@kaa/nats';
 import { ObservabilityModule } from '@kaa/observability';
 import { PersistenceModule } from '@kaa/persistence';
 import type { EcrEnv } from './config/env.js';
+import { ConfigsModule } from './configs/configs.module.js';
 import { dataSourceOptions } from './database/options.js';
+import { HistoryModule } from './history/history.module.js';
+import { MessagingModule } from './messaging/messaging.module.js';
+import { AppConfigSourceModule } from './schemas/app-config-source.module.js';
+import { TenancyModule } from './tenancy/tenancy.module.js';
 
 export const SERVICE = 'ecr';
 
@@ -18,7 +23,12 @@ export class AppModule {
         ObservabilityModule.forRoot({ ...identity, level: env.LOG_LEVEL }),
         NatsModule.forRoot({ servers: env.NATS_URL, instanceName: env.SERVICE_INSTANCE_NAME, replicaId: env.REPLICA_ID, service: SERVICE }),
         PersistenceModule.forRoot({ dataSource: dataSourceOptions(env), migrate: true }),
-        AuthModule.forRoot({ tenants: tenantSourceFromEnv(env) }),
+        AuthModule.forRoot({ tenants: tenantSourceFromEnv(env), allowedTenants: env.TENANTS_ALLOWED }),
+        TenancyModule.forRoot(env.TENANTS_ALLOWED),
+        AppConfigSourceModule.forRoot(env),
+        HistoryModule.forRoot({ maxPageSize: env.STATUSES_MAX_PAGE_SIZE }),
+        ConfigsModule,
+        MessagingModule.forRoot({ consumers: env.CDTP_CONSUMER_INSTANCES }),
       ],
     };
   }

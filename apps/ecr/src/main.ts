@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { ConfigError } from '@kaa/config';
+import { AppConfigFileError } from '@kaa/tekton-client';
 import { createEcrApp } from './app.js';
 import { loadEcrEnv } from './config/env.js';
 
@@ -11,5 +12,12 @@ try {
   process.stderr.write(`ecr: ${error.message}\n`);
   process.exit(1);
 }
-const app = await createEcrApp(env);
+let app;
+try {
+  app = await createEcrApp(env);
+} catch (error) {
+  if (!(error instanceof AppConfigFileError)) throw error;
+  process.stderr.write(`ecr: ${error.message}\n`);
+  process.exit(1);
+}
 await app.listen({ port: env.PORT, host: '0.0.0.0' });

@@ -1,12 +1,41 @@
-import { loadEnv, requireTenantSource, serviceEnvShape } from '@kaa/config';
+import { z } from 'zod';
+import { env, INSTANCE_NAME_PATTERN, loadEnv, requireTenantSource, serviceEnvShape } from '@kaa/config';
+
+/** `*` subscribes to ConfigApplied from every consumer instance. */
+export const ANY_CONSUMER = '*';
 
 export const envShape = {
   ...serviceEnvShape({ port: 8082, instanceName: 'ecr' }),
+  /** Tekton's base URL; when set, schemas come from Tekton (REST + 17/SCMP). */
+  TEKTON_URL: env.httpUrl().optional(),
+  TOKEN_URL: env.httpUrl().optional(),
+  CLIENT_ID: z.string().min(1).optional(),
+  CLIENT_SECRET: z.string().min(1).optional(),
+  /** Without Tekton: the same `kaa.applications` tree from a YAML or JSON file. */
+  APP_CONFIG_FILE: z.string().min(1).optional(),
+  APP_CONFIG_WATCH: env.bool(false),
+  CDTP_CONSUMER_INSTANCES: env
+    .list()
+    .transform((list) => (list.length === 0 ? [ANY_CONSUMER] : list))
+    .refine((list) => list.every((name) => name === ANY_CONSUMER || INSTANCE_NAME_PATTERN.test(name)), {
+      message: 'must be a comma list of service instance names, or *',
+    }),
+  TENANTS_ALLOWED: env.list(),
+  STATUSES_MAX_PAGE_SIZE: z.coerce.number().int().min(1).max(1000).default(100),
 };
 
 export type EcrEnv = ReturnType<typeof loadEcrEnv>;
 
 /** The one place that reads process.env; a bad value stops the process naming the variable. */
 export function loadEcrEnv(source: NodeJS.ProcessEnv = process.env) {
-  return loadEnv(envShape, source, requireTenantSource);
+  return loadEnv(envShape, source, (value) => {
+    const problems = requireTenantSource(value);
+    if (value.TEKTON_URL && value.APP_CONFIG_FILE) {
+      problems.push({ variable: 'APP_CONFIG_FILE', message: 'set only one of TEKTON_URL and APP_CONFIG_FILE' });
+    }
+    if (value.TEKTON_URL && !(value.TOKEN_URL && value.CLIENT_ID && value.CLIENT_SECRET)) {
+      problems.push({ variable: 'TOKEN_URL', message: 'TEKTON_URL needs TOKEN_URL, CLIENT_ID and CLIENT_SECRET (client-credentials token for Tekton)' });
+    }
+    return problems;
+  });
 }

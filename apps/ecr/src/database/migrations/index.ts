@@ -1,4 +1,5 @@
 import type { MigrationInterface } from 'typeorm';
+import { CreateEndpointConfigs1763900000000 } from './1763900000000-CreateEndpointConfigs.js';
 
 /** Applied in order, under an advisory lock, before the service serves anything. */
-export const migrations: (new () => MigrationInterface)[] = [];
+export const migrations: (new () => MigrationInterface)[] = [CreateEndpointConfigs1763900000000];

@@ -1,0 +1,269 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { randomUUID } from 'node:crypto';
+import type { DataSource, EntityManager } from 'typeorm';
+import { badRequest, notFound } from '@kaa/server';
+import { ConfigUpdatedPublisher, type UpdatedConfig } from '../messaging/config-updated.publisher.js';
+import { EndpointSchemaService } from '../schemas/endpoint-schema.service.js';
+import { TenantScope } from '../tenancy/tenant-scope.js';
+import { DEFAULT_CONFIG_NAME, type AppVersionRef } from './config-keys.js';
+import type { StoredConfig } from './config-view.js';
+import { checkIfMatch } from './etag.js';
+
+const ENDPOINT_COLUMNS = `config_id AS "configId", tenant_id AS "tenantId", endpoint_id AS "endpointId",
+  app_version_name AS "appVersionName", name, config, created_date AS "createdDate", updated_date AS "updatedDate"`;
+const DEFAULT_COLUMNS = `config_id AS "configId", tenant_id AS "tenantId", NULL::text AS "endpointId",
+  app_version_name AS "appVersionName", name, config, created_date AS "createdDate", updated_date AS "updatedDate"`;
+
+export interface EndpointKey {
+  endpointId: string;
+  ref: AppVersionRef;
+  name: string;
+}
+
+export interface DefaultKey {
+  ref: AppVersionRef;
+  name: string;
+}
+
+/** Serializes the request body; `undefined` (no body) is not a JSON document. */
+function serialize(document: unknown): string {
+  if (document === undefined) throw badRequest('the request body must be a JSON document');
+  return JSON.stringify(document);
+}
+
+/**
+ * Endpoint configurations and app-version defaults. Every write validates against the effective
+ * schema, gives the config a new id, and enqueues the ConfigUpdated broadcasts it causes in the
+ * same transaction. ConfigUpdated carries no config name, so only `default`-named configs are
+ * pushed; consumers pull named ones.
+ */
+@Injectable()
+export class ConfigsService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly schemas: EndpointSchemaService,
+    private readonly publisher: ConfigUpdatedPublisher,
+    @Inject(TenantScope) private readonly scope: TenantScope,
+  ) {}
+
+  // --- endpoint configurations -------------------------------------------------------------
+
+  async getEndpointConfig(tenantId: string, key: EndpointKey): Promise<StoredConfig> {
+    const [row] = await this.dataSource.query(
+      `SELECT ${ENDPOINT_COLUMNS} FROM endpoint_config WHERE endpoint_id = $1 AND app_version_name = $2 AND name = $3 AND tenant_id = $4`,
+      [key.endpointId, key.ref.appVersionName, key.name, tenantId],
+    );
+    if (!row) throw notFound(`no configuration ${key.name} for endpoint ${key.endpointId} in app version ${key.ref.appVersionName}`);
+    return row as StoredConfig;
+  }
+
+  listEndpointConfigs(tenantId: string, endpointId: string, ref: AppVersionRef): Promise<StoredConfig[]> {
+    return this.dataSource.query(
+      `SELECT ${ENDPOINT_COLUMNS} FROM endpoint_config WHERE endpoint_id = $1 AND app_version_name = $2 AND tenant_id = $3 ORDER BY name`,
+      [endpointId, ref.appVersionName, tenantId],
+    );
+  }
+
+  async putEndpointConfig(tenantId: string, key: EndpointKey, document: unknown, ifMatch?: string): Promise<StoredConfig> {
+    const config = serialize(document);
+    this.schemas.validate(key.ref, document);
+    return this.dataSource.transaction(async (manager) => {
+      await this.assertOwnedBy(manager, tenantId, key.ref.appVersionName, [key.endpointId]);
+      const [current] = await manager.query(
+        `SELECT config_id AS "configId" FROM endpoint_config WHERE endpoint_id = $1 AND app_version_name = $2 AND name = $3 FOR UPDATE`,
+        [key.endpointId, key.ref.appVersionName, key.name],
+      );
+      checkIfMatch(ifMatch, current?.configId);
+      const stored = await this.upsertEndpointConfig(manager, tenantId, key.endpointId, key.ref.appVersionName, key.name, config);
+      if (key.name === DEFAULT_CONFIG_NAME) await this.publisher.enqueue(manager, [updateOf(stored)]);
+      return stored;
+    });
+  }
+
+  async deleteEndpointConfig(tenantId: string, key: EndpointKey, ifMatch?: string): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      const [current] = await manager.query(
+        `SELECT config_id AS "configId" FROM endpoint_config
+         WHERE endpoint_id = $1 AND app_version_name = $2 AND name = $3 AND tenant_id = $4 FOR UPDATE`,
+        [key.endpointId, key.ref.appVersionName, key.name, tenantId],
+      );
+      if (!current) throw notFound(`no configuration ${key.name} for endpoint ${key.endpointId} in app version ${key.ref.appVersionName}`);
+      checkIfMatch(ifMatch, current.configId);
+      await manager.query('DELETE FROM endpoint_config WHERE config_id = $1', [current.configId]);
+      if (key.name !== DEFAULT_CONFIG_NAME) return;
+      // The endpoint falls back to the default: that is its new configuration.
+      const fallback = await this.findDefault(manager, key.ref.appVersionName, key.name);
+      if (fallback) await this.publisher.enqueue(manager, [{ ...updateOf(fallback), endpointId: key.endpointId }]);
+    });
+  }
+
+  /** One config to many endpoints of one or more app versions, in one transaction. */
+  async putBatch(tenantId: string, name: string, document: unknown, endpoints: Map<AppVersionRef, string[]>): Promise<StoredConfig[]> {
+    const config = serialize(document);
+    for (const ref of endpoints.keys()) this.schemas.validate(ref, document);
+    return this.dataSource.transaction(async (manager) => {
+      const stored: StoredConfig[] = [];
+      for (const [ref, endpointIds] of endpoints) {
+        await this.assertOwnedBy(manager, tenantId, ref.appVersionName, endpointIds);
+        for (const endpointId of new Set(endpointIds)) {
+          stored.push(await this.upsertEndpointConfig(manager, tenantId, endpointId, ref.appVersionName, name, config));
+        }
+      }
+      if (name === DEFAULT_CONFIG_NAME) await this.publisher.enqueue(manager, stored.map(updateOf));
+      return stored;
+    });
+  }
+
+  // --- app-version defaults ----------------------------------------------------------------
+
+  async getDefaultConfig(tenantId: string, key: DefaultKey): Promise<StoredConfig> {
+    const [row] = await this.dataSource.query(
+      `SELECT ${DEFAULT_COLUMNS} FROM default_config WHERE app_version_name = $1 AND name = $2 AND tenant_id = $3`,
+      [key.ref.appVersionName, key.name, tenantId],
+    );
+    if (!row) throw notFound(`no default configuration ${key.name} for app version ${key.ref.appVersionName}`);
+    return row as StoredConfig;
+  }
+
+  listDefaultConfigs(tenantId: string, ref: AppVersionRef): Promise<StoredConfig[]> {
+    return this.dataSource.query(
+      `SELECT ${DEFAULT_COLUMNS} FROM default_config WHERE app_version_name = $1 AND tenant_id = $2 ORDER BY name`,
+      [ref.appVersionName, tenantId],
+    );
+  }
+
+  async putDefaultConfig(tenantId: string, key: DefaultKey, document: unknown, ifMatch?: string): Promise<StoredConfig> {
+    const config = serialize(document);
+    this.schemas.validate(key.ref, document);
+    return this.dataSource.transaction(async (manager) => {
+      await this.assertOwnedBy(manager, tenantId, key.ref.appVersionName, []);
+      const [current] = await manager.query(
+        `SELECT config_id AS "configId" FROM default_config WHERE app_version_name = $1 AND name = $2 FOR UPDATE`,
+        [key.ref.appVersionName, key.name],
+      );
+      checkIfMatch(ifMatch, current?.configId);
+      const now = new Date();
+      const [stored] = await manager.query(
+        `INSERT INTO default_config (config_id, tenant_id, app_version_name, name, config, created_date, updated_date)
+         VALUES ($1, $2, $3, $4, $5, $6, $6)
+         ON CONFLICT (app_version_name, name) DO UPDATE SET config_id = EXCLUDED.config_id, config = EXCLUDED.config, updated_date = EXCLUDED.updated_date
+         RETURNING ${DEFAULT_COLUMNS}`,
+        [randomUUID(), tenantId, key.ref.appVersionName, key.name, config, now],
+      );
+      if (current && key.name === DEFAULT_CONFIG_NAME) await this.fanOutDefault(manager, current.configId, stored as StoredConfig);
+      return stored as StoredConfig;
+    });
+  }
+
+  async deleteDefaultConfig(tenantId: string, key: DefaultKey, ifMatch?: string): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      const [current] = await manager.query(
+        `SELECT config_id AS "configId" FROM default_config WHERE app_version_name = $1 AND name = $2 AND tenant_id = $3 FOR UPDATE`,
+        [key.ref.appVersionName, key.name, tenantId],
+      );
+      if (!current) throw notFound(`no default configuration ${key.name} for app version ${key.ref.appVersionName}`);
+      checkIfMatch(ifMatch, current.configId);
+      await manager.query('DELETE FROM default_config WHERE config_id = $1', [current.configId]);
+    });
+  }
+
+  // --- 6/CDTP ---------------------------------------------------------------------------
+
+  /** The endpoint's own config, else the app version's default; rows of tenants not served are ignored. */
+  async effectiveConfig(endpointId: string, appVersionName: string, name: string): Promise<StoredConfig | undefined> {
+    const ownParams: unknown[] = [endpointId, appVersionName, name];
+    const [own] = await this.dataSource.query(
+      `SELECT ${ENDPOINT_COLUMNS} FROM endpoint_config
+       WHERE endpoint_id = $1 AND app_version_name = $2 AND name = $3 AND ${this.scope.condition('tenant_id', ownParams)}`,
+      ownParams,
+    );
+    if (own) return own as StoredConfig;
+    return this.findDefault(this.dataSource.manager, appVersionName, name);
+  }
+
+  /** A config this service stored for that endpoint (own or default), by id; for confirmations. */
+  async findById(endpointId: string, appVersionName: string, configId: string): Promise<StoredConfig | undefined> {
+    const params: unknown[] = [endpointId, appVersionName, configId];
+    const [row] = await this.dataSource.query(
+      `SELECT ${ENDPOINT_COLUMNS} FROM endpoint_config
+       WHERE endpoint_id = $1 AND app_version_name = $2 AND config_id = $3 AND ${this.scope.condition('tenant_id', params)}
+       UNION ALL
+       SELECT ${DEFAULT_COLUMNS} FROM default_config
+       WHERE app_version_name = $2 AND config_id = $3 AND ${this.scope.condition('tenant_id', params)}
+       LIMIT 1`,
+      params,
+    );
+    return row as StoredConfig | undefined;
+  }
+
+  // --- internals -------------------------------------------------------------------------
+
+  private async findDefault(manager: EntityManager, appVersionName: string, name: string): Promise<StoredConfig | undefined> {
+    const params: unknown[] = [appVersionName, name];
+    const [row] = await manager.query(
+      `SELECT ${DEFAULT_COLUMNS} FROM default_config WHERE app_version_name = $1 AND name = $2 AND ${this.scope.condition('tenant_id', params)}`,
+      params,
+    );
+    return row as StoredConfig | undefined;
+  }
+
+  private async upsertEndpointConfig(
+    manager: EntityManager,
+    tenantId: string,
+    endpointId: string,
+    appVersionName: string,
+    name: string,
+    config: string,
+  ): Promise<StoredConfig> {
+    const [stored] = await manager.query(
+      `INSERT INTO endpoint_config (config_id, tenant_id, endpoint_id, app_version_name, name, config, created_date, updated_date)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $7)
+       ON CONFLICT (endpoint_id, app_version_name, name) DO UPDATE SET config_id = EXCLUDED.config_id, config = EXCLUDED.config, updated_date = EXCLUDED.updated_date
+       RETURNING ${ENDPOINT_COLUMNS}`,
+      [randomUUID(), tenantId, endpointId, appVersionName, name, config, new Date()],
+    );
+    return stored as StoredConfig;
+  }
+
+  /**
+   * Names are installation-wide unique, so an app version or endpoint that already has rows of
+   * another tenant belongs to that tenant: 404, as if it did not exist.
+   */
+  private async assertOwnedBy(manager: EntityManager, tenantId: string, appVersionName: string, endpointIds: string[]): Promise<void> {
+    const [foreign] = await manager.query(
+      `SELECT 1 FROM default_config WHERE app_version_name = $1 AND tenant_id <> $2
+       UNION ALL
+       SELECT 1 FROM endpoint_config WHERE (app_version_name = $1 OR endpoint_id = ANY($3::text[])) AND tenant_id <> $2
+       LIMIT 1`,
+      [appVersionName, tenantId, endpointIds],
+    );
+    if (foreign) throw notFound(endpointIds.length > 0 ? `endpoint or app version ${appVersionName} not found` : `app version ${appVersionName} not found`);
+  }
+
+  /**
+   * A default replaced another: every endpoint of that app version without its own config whose
+   * last dispatched config was the previous default gets the new one, in one batched insert.
+   */
+  private async fanOutDefault(manager: EntityManager, previousId: string, next: StoredConfig): Promise<void> {
+    const rows: { endpointId: string }[] = await manager.query(
+      `SELECT latest.endpoint_id AS "endpointId" FROM (
+         SELECT DISTINCT ON (endpoint_id) endpoint_id, config_id
+         FROM config_status
+         WHERE app_version_name = $1 AND config_name = $2 AND last_dispatched_date IS NOT NULL
+         ORDER BY endpoint_id, last_dispatched_date DESC
+       ) latest
+       WHERE latest.config_id = $3
+         AND NOT EXISTS (SELECT 1 FROM endpoint_config e WHERE e.endpoint_id = latest.endpoint_id AND e.app_version_name = $1 AND e.name = $2)`,
+      [next.appVersionName, next.name, previousId],
+    );
+    await this.publisher.enqueue(
+      manager,
+      rows.map(({ endpointId }) => ({ ...updateOf(next), endpointId })),
+    );
+  }
+}
+
+function updateOf(stored: StoredConfig): UpdatedConfig {
+  return { appVersionName: stored.appVersionName, endpointId: stored.endpointId ?? '', configId: stored.configId, config: stored.config };
+}

@@ -1,0 +1,77 @@
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Put, Query, Res } from '@nestjs/common';
+import { ApiBody, ApiQuery, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { CurrentTenant, RequireScopes } from '@kaa/auth';
+import { requireAppVersionName, requireConfigName } from './config-keys.js';
+import { toView, type ConfigView } from './config-view.js';
+import { ConfigsService } from './configs.service.js';
+import { etagOf, matchesIfNoneMatch } from './etag.js';
+
+export const DEFAULT_CONFIG_SCOPES = {
+  read: 'application:endpoint-config:read',
+  update: 'application:endpoint-config:update',
+  delete: 'application:endpoint-config:delete',
+} as const;
+
+@ApiTags('default configurations')
+@Controller('app-versions')
+export class DefaultConfigController {
+  constructor(private readonly configs: ConfigsService) {}
+
+  @Put(':appVersionName')
+  @RequireScopes(DEFAULT_CONFIG_SCOPES.update)
+  @ApiQuery({ name: 'name', required: false })
+  @ApiBody({ schema: { description: 'Any JSON document' } })
+  async put(
+    @CurrentTenant() tenantId: string,
+    @Param('appVersionName') appVersionName: string,
+    @Body() body: unknown,
+    @Res({ passthrough: true }) reply: FastifyReply,
+    @Query('name') name?: string,
+    @Headers('if-match') ifMatch?: string,
+  ): Promise<ConfigView> {
+    const stored = await this.configs.putDefaultConfig(tenantId, { ref: requireAppVersionName(appVersionName), name: requireConfigName(name) }, body, ifMatch);
+    reply.header('ETag', etagOf(stored.configId));
+    return toView(stored);
+  }
+
+  @Get(':appVersionName')
+  @RequireScopes(DEFAULT_CONFIG_SCOPES.read)
+  @ApiQuery({ name: 'name', required: false })
+  async get(
+    @CurrentTenant() tenantId: string,
+    @Param('appVersionName') appVersionName: string,
+    @Res({ passthrough: true }) reply: FastifyReply,
+    @Query('name') name?: string,
+    @Headers('if-none-match') ifNoneMatch?: string,
+  ): Promise<ConfigView | undefined> {
+    const stored = await this.configs.getDefaultConfig(tenantId, { ref: requireAppVersionName(appVersionName), name: requireConfigName(name) });
+    reply.header('ETag', etagOf(stored.configId));
+    if (matchesIfNoneMatch(ifNoneMatch, stored.configId)) {
+      reply.status(304);
+      return undefined;
+    }
+    return toView(stored);
+  }
+
+  @Delete(':appVersionName')
+  @RequireScopes(DEFAULT_CONFIG_SCOPES.delete)
+  @HttpCode(200)
+  @ApiQuery({ name: 'name', required: false })
+  async delete(
+    @CurrentTenant() tenantId: string,
+    @Param('appVersionName') appVersionName: string,
+    @Query('name') name?: string,
+    @Headers('if-match') ifMatch?: string,
+  ): Promise<{ message: string }> {
+    const key = { ref: requireAppVersionName(appVersionName), name: requireConfigName(name) };
+    await this.configs.deleteDefaultConfig(tenantId, key, ifMatch);
+    return { message: `default configuration ${key.name} of app version ${key.ref.appVersionName} deleted` };
+  }
+
+  @Get(':appVersionName/configurations')
+  @RequireScopes(DEFAULT_CONFIG_SCOPES.read)
+  async list(@CurrentTenant() tenantId: string, @Param('appVersionName') appVersionName: string): Promise<ConfigView[]> {
+    return (await this.configs.listDefaultConfigs(tenantId, requireAppVersionName(appVersionName))).map(toView);
+  }
+}

@@ -1,0 +1,168 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
+import { TenantScope } from '../tenancy/tenant-scope.js';
+import type { ConfigStatusValue } from './config-status.entity.js';
+
+export interface DispatchedConfig {
+  tenantId: string;
+  endpointId: string;
+  appVersionName: string;
+  configId: string;
+  configName: string;
+  config: string;
+}
+
+export interface Confirmation {
+  endpointId: string;
+  appVersionName: string;
+  configId: string;
+  statusCode: number;
+  reasonPhrase: string | null;
+}
+
+export interface StatusView {
+  configId: string;
+  endpointId: string;
+  appVersionName: string;
+  configName: string;
+  status: ConfigStatusValue;
+  config: string;
+  lastDispatchedDate: string | null;
+  lastConfirmedDate: string | null;
+  confirmationStatusCode: number | null;
+  confirmationReasonPhrase: string | null;
+}
+
+export interface StatusPage {
+  content: StatusView[];
+  totalElements: number;
+  totalPages: number;
+  number: number;
+  size: number;
+  numberOfElements: number;
+  first: boolean;
+  last: boolean;
+  empty: boolean;
+}
+
+export const IMPLICITLY_APPLIED = 'Implicitly applied';
+
+const isSuccess = (statusCode: number) => statusCode >= 200 && statusCode < 300;
+
+/** The dispatch/confirmation history of every endpoint (the `/statuses` page). */
+@Injectable()
+export class HistoryService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(TenantScope) private readonly scope: TenantScope,
+  ) {}
+
+  /** A config went out in a 6/CDTP response. A confirmation it already has is kept. */
+  async recordDispatch(entry: DispatchedConfig, manager: EntityManager = this.dataSource.manager): Promise<void> {
+    await manager.query(
+      `INSERT INTO config_status (tenant_id, endpoint_id, app_version_name, config_id, config_name, config, status, last_dispatched_date)
+       VALUES ($1, $2, $3, $4, $5, $6, 'DISPATCHED', now())
+       ON CONFLICT (endpoint_id, app_version_name, config_id) DO UPDATE SET last_dispatched_date = now()`,
+      [entry.tenantId, entry.endpointId, entry.appVersionName, entry.configId, entry.configName, entry.config],
+    );
+  }
+
+  /**
+   * An endpoint applied (2xx) or rejected a config. `known` describes the config when the history
+   * has no entry yet (an implicit apply or a confirmation of a config dispatched elsewhere).
+   */
+  async recordConfirmation(confirmation: Confirmation, known?: DispatchedConfig): Promise<boolean> {
+    const status: ConfigStatusValue = isSuccess(confirmation.statusCode) ? 'APPLIED' : 'REJECTED';
+    const params: unknown[] = [confirmation.endpointId, confirmation.appVersionName, confirmation.configId, status, confirmation.statusCode, confirmation.reasonPhrase];
+    const updated: unknown[] = await this.dataSource.query(
+      `UPDATE config_status SET status = $4, last_confirmed_date = now(), confirmation_status_code = $5, confirmation_reason_phrase = $6
+       WHERE endpoint_id = $1 AND app_version_name = $2 AND config_id = $3 AND ${this.scope.condition('tenant_id', params)}
+       RETURNING id`,
+      params,
+    );
+    if (firstResult(updated).length > 0) return true;
+    if (!known) return false;
+    await this.dataSource.query(
+      `INSERT INTO config_status (tenant_id, endpoint_id, app_version_name, config_id, config_name, config, status,
+                                  last_confirmed_date, confirmation_status_code, confirmation_reason_phrase)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, now(), $8, $9)
+       ON CONFLICT (endpoint_id, app_version_name, config_id) DO UPDATE SET status = $7, last_confirmed_date = now(),
+         confirmation_status_code = $8, confirmation_reason_phrase = $9`,
+      [known.tenantId, known.endpointId, known.appVersionName, known.configId, known.configName, known.config, status, confirmation.statusCode, confirmation.reasonPhrase],
+    );
+    return true;
+  }
+
+  async page(
+    tenantId: string,
+    filter: { endpointId: string; appVersionName?: string; configId?: string },
+    page: number,
+    size: number,
+  ): Promise<StatusPage> {
+    const params: unknown[] = [tenantId, filter.endpointId];
+    let where = 'tenant_id = $1 AND endpoint_id = $2';
+    if (filter.appVersionName !== undefined) {
+      params.push(filter.appVersionName);
+      where += ` AND app_version_name = $${params.length}`;
+    }
+    if (filter.configId !== undefined) {
+      params.push(filter.configId);
+      where += ` AND config_id = $${params.length}`;
+    }
+    const [{ total }] = await this.dataSource.query(`SELECT count(*)::int AS total FROM config_status WHERE ${where}`, params);
+    const rows: StatusRow[] = await this.dataSource.query(
+      `SELECT config_id, endpoint_id, app_version_name, config_name, status, config, last_dispatched_date, last_confirmed_date,
+              confirmation_status_code, confirmation_reason_phrase
+       FROM config_status WHERE ${where}
+       ORDER BY GREATEST(last_dispatched_date, last_confirmed_date) DESC NULLS LAST, id DESC
+       LIMIT ${size} OFFSET ${page * size}`,
+      params,
+    );
+    const totalPages = Math.ceil(total / size);
+    return {
+      content: rows.map(toView),
+      totalElements: total,
+      totalPages,
+      number: page,
+      size,
+      numberOfElements: rows.length,
+      first: page === 0,
+      last: page >= totalPages - 1,
+      empty: rows.length === 0,
+    };
+  }
+}
+
+interface StatusRow {
+  config_id: string;
+  endpoint_id: string;
+  app_version_name: string;
+  config_name: string;
+  status: ConfigStatusValue;
+  config: string;
+  last_dispatched_date: Date | null;
+  last_confirmed_date: Date | null;
+  confirmation_status_code: number | null;
+  confirmation_reason_phrase: string | null;
+}
+
+function toView(row: StatusRow): StatusView {
+  return {
+    configId: row.config_id,
+    endpointId: row.endpoint_id,
+    appVersionName: row.app_version_name,
+    configName: row.config_name,
+    status: row.status,
+    config: row.config,
+    lastDispatchedDate: row.last_dispatched_date?.toISOString() ?? null,
+    lastConfirmedDate: row.last_confirmed_date?.toISOString() ?? null,
+    confirmationStatusCode: row.confirmation_status_code,
+    confirmationReasonPhrase: row.confirmation_reason_phrase,
+  };
+}
+
+/** TypeORM's postgres driver answers UPDATE ... RETURNING with `[rows, count]`. */
+function firstResult(result: unknown[]): unknown[] {
+  return Array.isArray(result[0]) ? (result[0] as unknown[]) : result;
+}

@@ -1,0 +1,167 @@
+import { DevIssuer } from '@kaa/testing';
+import { ALL_SCOPES, api, startEcr, type RunningEcr } from './support.js';
+
+const schema = {
+  type: 'object',
+  properties: { active: { type: 'boolean' }, pushInterval: { type: 'integer', minimum: 1 } },
+  required: ['active'],
+  additionalProperties: false,
+};
+
+describe('ecr REST', () => {
+  let issuer: DevIssuer;
+  let ecr: RunningEcr;
+  let call: ReturnType<typeof api>;
+  let other: ReturnType<typeof api>;
+
+  beforeAll(async () => {
+    issuer = await DevIssuer.start({ tenants: ['acme', 'globex'] });
+    ecr = await startEcr({
+      issuer,
+      appConfig: {
+        kaa: {
+          applications: {
+            kettle: { 'endpoint-configuration': { 'schema-required': true, schema: { type: 'object' } }, versions: { 'kettle-v2': { endpointConfigurationSchema: JSON.stringify(schema) } } },
+            strict: { 'endpoint-configuration': { 'schema-required': true } },
+          },
+        },
+      },
+    });
+    call = api(ecr.base, await issuer.mint('acme', { scope: ALL_SCOPES }));
+    other = api(ecr.base, await issuer.mint('globex', { scope: ALL_SCOPES }));
+  });
+
+  afterAll(async () => {
+    await ecr?.close();
+    await issuer?.close();
+  });
+
+  it('stores an endpoint config with a new id each time, config as a JSON string, ETag = id', async () => {
+    const first = await call('PUT', '/endpoints/ep-1/app-versions/kettle-v1', { active: true, pushInterval: 5 });
+    expect(first.status).toBe(200);
+    expect(first.body).toEqual({
+      configId: expect.any(String),
+      name: 'default',
+      config: JSON.stringify({ active: true, pushInterval: 5 }),
+      createdDate: expect.any(String),
+      updatedDate: expect.any(String),
+    });
+    expect(first.headers.get('etag')).toBe(`"${first.body.configId}"`);
+
+    const second = await call('PUT', '/endpoints/ep-1/app-versions/kettle-v1', { active: false });
+    expect(second.body.configId).not.toBe(first.body.configId);
+    expect(second.body.createdDate).toBe(first.body.createdDate);
+
+    const read = await call('GET', '/endpoints/ep-1/app-versions/kettle-v1');
+    expect(read.status).toBe(200);
+    expect(JSON.parse(read.body.config)).toEqual({ active: false });
+    expect(read.headers.get('etag')).toBe(`"${second.body.configId}"`);
+  });
+
+  it('If-Match with another id: 412 and nothing changes; If-None-Match with the current id: 304', async () => {
+    const stored = await call('PUT', '/endpoints/ep-2/app-versions/kettle-v1', { a: 1 });
+    const refused = await call('PUT', '/endpoints/ep-2/app-versions/kettle-v1', { a: 2 }, { 'if-match': '"not-the-id"' });
+    expect(refused.status).toBe(412);
+    const unchanged = await call('GET', '/endpoints/ep-2/app-versions/kettle-v1');
+    expect(unchanged.body.configId).toBe(stored.body.configId);
+    expect(JSON.parse(unchanged.body.config)).toEqual({ a: 1 });
+
+    const accepted = await call('PUT', '/endpoints/ep-2/app-versions/kettle-v1', { a: 3 }, { 'if-match': stored.body.configId });
+    expect(accepted.status).toBe(200);
+
+    const notModified = await call('GET', '/endpoints/ep-2/app-versions/kettle-v1', undefined, { 'if-none-match': `"${accepted.body.configId}"` });
+    expect(notModified.status).toBe(304);
+    const modified = await call('GET', '/endpoints/ep-2/app-versions/kettle-v1', undefined, { 'if-none-match': `"${stored.body.configId}"` });
+    expect(modified.status).toBe(200);
+
+    expect((await call('DELETE', '/endpoints/ep-2/app-versions/kettle-v1', undefined, { 'if-match': '"old"' })).status).toBe(412);
+    expect((await call('DELETE', '/endpoints/ep-2/app-versions/kettle-v1')).status).toBe(200);
+    expect((await call('GET', '/endpoints/ep-2/app-versions/kettle-v1')).status).toBe(404);
+  });
+
+  it('keeps named configs apart and lists them', async () => {
+    await call('PUT', '/endpoints/ep-3/app-versions/kettle-v1', { x: 'default' });
+    await call('PUT', '/endpoints/ep-3/app-versions/kettle-v1?name=wifi', { x: 'wifi' });
+    const wifi = await call('GET', '/endpoints/ep-3/app-versions/kettle-v1?name=wifi');
+    expect(wifi.body.name).toBe('wifi');
+    expect(JSON.parse(wifi.body.config)).toEqual({ x: 'wifi' });
+    const list = await call('GET', '/endpoints/ep-3/app-versions/kettle-v1/configurations');
+    expect(list.body.map((c: { name: string }) => c.name)).toEqual(['default', 'wifi']);
+    expect((await call('GET', '/endpoints/ep-3/app-versions/kettle-v1?name=bad.name')).status).toBe(400);
+  });
+
+  it('stores app-version defaults with the same shape and preconditions', async () => {
+    const stored = await call('PUT', '/app-versions/kettle-v1', { interval: 10 });
+    expect(stored.status).toBe(200);
+    expect(stored.headers.get('etag')).toBe(`"${stored.body.configId}"`);
+    await call('PUT', '/app-versions/kettle-v1?name=night', { interval: 60 });
+    const list = await call('GET', '/app-versions/kettle-v1/configurations');
+    expect(list.body.map((c: { name: string }) => c.name)).toEqual(['default', 'night']);
+    expect((await call('PUT', '/app-versions/kettle-v1', { interval: 1 }, { 'if-match': '"x"' })).status).toBe(412);
+    expect((await call('GET', '/app-versions/kettle-v1', undefined, { 'if-none-match': stored.body.configId })).status).toBe(304);
+  });
+
+  it('validates against the version schema (it wins over the app schema): 400 with JSON pointers', async () => {
+    const invalid = await call('PUT', '/endpoints/ep-4/app-versions/kettle-v2', { pushInterval: 0, extra: 1 });
+    expect(invalid.status).toBe(400);
+    expect(invalid.body.violations).toEqual(
+      expect.arrayContaining([
+        { pointer: '/active', message: expect.any(String) },
+        { pointer: '/pushInterval', message: expect.any(String) },
+        { pointer: '/extra', message: expect.any(String) },
+      ]),
+    );
+    expect((await call('PUT', '/endpoints/ep-4/app-versions/kettle-v2', { active: true })).status).toBe(200);
+    // Version v1 has no own schema: the app schema (type object) applies.
+    expect((await call('PUT', '/endpoints/ep-4/app-versions/kettle-v1', [1, 2])).status).toBe(400);
+
+    const effective = await call('GET', '/app-versions/kettle-v2/schemas');
+    expect(effective.body).toEqual(schema);
+    expect((await call('PUT', '/app-versions/kettle-v2/schemas/validate', { active: 'yes' })).status).toBe(400);
+    expect((await call('PUT', '/app-versions/kettle-v2/schemas/validate', { active: true })).body).toEqual({ valid: true });
+  });
+
+  it('answers 404 when a schema is required and none exists', async () => {
+    const refused = await call('PUT', '/endpoints/ep-5/app-versions/strict-v1', { a: 1 });
+    expect(refused.status).toBe(404);
+    expect(refused.body.message).toContain('schema');
+    expect((await call('GET', '/app-versions/strict-v1/schemas')).status).toBe(404);
+  });
+
+  it('refuses malformed JSON and bad app version names with 400 {message}', async () => {
+    const malformed = await call('PUT', '/endpoints/ep-6/app-versions/kettle-v1', '{"a":');
+    expect(malformed.status).toBe(400);
+    expect(typeof malformed.body.message).toBe('string');
+    expect((await call('PUT', '/endpoints/ep-6/app-versions/Kettle', { a: 1 })).status).toBe(400);
+  });
+
+  it('stores a batch in one transaction: all or nothing', async () => {
+    const batch = await call('PUT', '/endpoints/batch', { configPayload: { active: true }, endpoints: { 'kettle-v2': ['b-1', 'b-2'], 'kettle-v1': ['b-3'] } });
+    expect(batch.status).toBe(200);
+    expect(batch.body).toHaveLength(3);
+    expect(new Set(batch.body.map((c: { configId: string }) => c.configId)).size).toBe(3);
+    expect((await call('GET', '/endpoints/b-2/app-versions/kettle-v2')).status).toBe(200);
+
+    const invalid = await call('PUT', '/endpoints/batch', { configPayload: { active: 'no' }, endpoints: { 'kettle-v1': ['b-4'], 'kettle-v2': ['b-5'] } });
+    expect(invalid.status).toBe(400);
+    expect((await call('GET', '/endpoints/b-4/app-versions/kettle-v1')).status).toBe(404);
+  });
+
+  it("never shows or changes another tenant's configs (404)", async () => {
+    await call('PUT', '/endpoints/ep-7/app-versions/kettle-v1', { mine: true });
+    expect((await other('GET', '/endpoints/ep-7/app-versions/kettle-v1')).status).toBe(404);
+    expect((await other('PUT', '/endpoints/ep-7/app-versions/kettle-v1', { theirs: true })).status).toBe(404);
+    expect((await other('PUT', '/app-versions/kettle-v1', { theirs: true })).status).toBe(404);
+    expect((await other('DELETE', '/endpoints/ep-7/app-versions/kettle-v1')).status).toBe(404);
+    expect(JSON.parse((await call('GET', '/endpoints/ep-7/app-versions/kettle-v1')).body.config)).toEqual({ mine: true });
+  });
+
+  it('checks scopes: endpoint:* for endpoint configs, application:endpoint-config:* for defaults', async () => {
+    const endpointOnly = api(ecr.base, await issuer.mint('acme', { scope: 'endpoint:read endpoint:update' }));
+    expect((await endpointOnly('PUT', '/app-versions/kettle-v1', { a: 1 })).status).toBe(403);
+    expect((await endpointOnly('DELETE', '/endpoints/ep-7/app-versions/kettle-v1')).status).toBe(403);
+    expect((await endpointOnly('GET', '/endpoints/ep-7/app-versions/kettle-v1')).status).toBe(200);
+    const anonymous = await fetch(`${ecr.base}/endpoints/ep-7/app-versions/kettle-v1`);
+    expect(anonymous.status).toBe(401);
+  });
+});

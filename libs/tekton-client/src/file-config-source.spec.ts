@@ -1,0 +1,67 @@
+import { writeFile } from 'node:fs/promises';
+import { writeTempFile } from '@kaa/testing';
+import { AppConfigFileError, FileAppConfigSource } from './file-config-source.js';
+import type { ConfigChange } from './app-config-source.js';
+
+describe('FileAppConfigSource', () => {
+  it('reads a YAML tree and announces the start', async () => {
+    const path = await writeTempFile(
+      'ecr.yaml',
+      ['kaa:', '  applications:', '    kettle:', '      endpoint-configuration:', '        schema-required: true', '      versions:', '        kettle-v1:', '          endpointConfigurationSchema: "{}"'].join('\n'),
+    );
+    const sut = new FileAppConfigSource({ path });
+    const changes: ConfigChange[] = [];
+    sut.onChange((change) => changes.push(change));
+
+    await sut.start();
+
+    expect(sut.current().applications['kettle']).toEqual({
+      'endpoint-configuration': { 'schema-required': true },
+      versions: { 'kettle-v1': { endpointConfigurationSchema: '{}' } },
+    });
+    expect(sut.current().tenants).toEqual({});
+    expect(changes).toEqual([{ scope: 'all', reason: 'start' }]);
+  });
+
+  it('reads JSON and tenants', async () => {
+    const path = await writeTempFile('ecr.json', JSON.stringify({ kaa: { applications: {}, tenants: { t1: { config: { a: 1 } } } } }));
+    const sut = new FileAppConfigSource({ path });
+    await sut.start();
+    expect(sut.current()).toEqual({ applications: {}, tenants: { t1: { config: { a: 1 } } } });
+  });
+
+  it.each([
+    ['kaa: [1, 2]', '`kaa` must be a map'],
+    ['kaa:\n  applications:\n    kettle: 3', '`kaa.applications.kettle` must be a map'],
+    ['kaa:\n  applications:\n    kettle:\n      versions: [a]', '`kaa.applications.kettle.versions` must be a map'],
+    ['kaa: {applications: {', 'not valid YAML or JSON'],
+  ])('refuses to start on a malformed file (%s)', async (content, reason) => {
+    const path = await writeTempFile('bad.yaml', content);
+    const sut = new FileAppConfigSource({ path });
+    const failure = sut.start();
+    await expect(failure).rejects.toThrow(AppConfigFileError);
+    await expect(failure).rejects.toThrow(reason);
+  });
+
+  it('refuses to start when the file is missing', async () => {
+    await expect(new FileAppConfigSource({ path: '/nonexistent/ecr.yaml' }).start()).rejects.toThrow('cannot be read');
+  });
+
+  it('keeps the previous tree when a reload fails, and emits a file change when it succeeds', async () => {
+    const path = await writeTempFile('ecr.json', JSON.stringify({ kaa: { applications: { a: {} } } }));
+    const sut = new FileAppConfigSource({ path });
+    await sut.start();
+    const changes: ConfigChange[] = [];
+    sut.onChange((change) => changes.push(change));
+
+    await writeFile(path, 'kaa: 7');
+    await expect(sut.reload()).rejects.toThrow(AppConfigFileError);
+    expect(Object.keys(sut.current().applications)).toEqual(['a']);
+
+    await writeFile(path, JSON.stringify({ kaa: { applications: { b: {} } } }));
+    await sut.reload();
+    expect(Object.keys(sut.current().applications)).toEqual(['b']);
+    expect(changes).toEqual([{ scope: 'all', reason: 'file' }]);
+    await sut.stop();
+  });
+});
