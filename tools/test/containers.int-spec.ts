@@ -1,0 +1,182 @@
+// The container definitions: every app has a multi-stage, non-root Dockerfile with a health check,
+// docker-compose.yml passes the compose-spec schema and linters, and the linters do reject bad files.
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const apps = readdirSync(join(root, 'apps'), { withFileTypes: true })
+  .filter((d) => d.isDirectory() && existsSync(join(root, 'apps', d.name, 'package.json')))
+  .map((d) => d.name);
+
+interface Result {
+  code: number;
+  output: string;
+}
+
+function exec(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Result> {
+  return new Promise((resolve) => {
+    execFile(command, args, { cwd: root, env: { ...env, NO_COLOR: '1', FORCE_COLOR: '0' }, timeout: 60_000 }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+      resolve({ code, output: `${stdout}${stderr}` });
+    });
+  });
+}
+
+// require-project-name-field is off: a top-level `name` is rejected by docker-compose v1 (Debian's).
+const dclint = (file: string) =>
+  exec(join(root, 'node_modules/.bin/dclint'), [file, '--max-warnings', '0', '--color', 'false', '--disable-rule', 'require-project-name-field']);
+const dockerfilelint = (file: string) => exec(join(root, 'node_modules/.bin/dockerfilelint'), [file]);
+
+const onPath = (binary: string) => (process.env.PATH ?? '').split(delimiter).some((dir) => dir && existsSync(join(dir, binary)));
+const itWithDockerCompose = onPath('docker-compose') ? it : it.skip;
+// The variables docker-compose.yml requires (`${VAR:?}`) so that `config` can interpolate it.
+const composeEnv = {
+  ...process.env,
+  SECRETS_ENCRYPTION_KEY: 'x'.repeat(32),
+  WATCHER_CA_KEY_SECRET: 'y'.repeat(32),
+  KAA_ECR_CLIENT_SECRET: 'secret',
+};
+
+const BAD_COMPOSE = `services:
+  tekton:
+    image: kaa/tekton
+    ports: "8081:8081"
+`;
+
+/** The structural rules for an app's Dockerfile; returns the problems found. */
+function dockerfileProblems(text: string, app: string): string[] {
+  const lines = text
+    .replace(/\\\r?\n/g, ' ')
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'));
+  const problems: string[] = [];
+  const froms = lines.map((l, i) => ({ l, i })).filter(({ l }) => /^FROM\s/i.test(l));
+  if (froms.length < 2) problems.push('not a multi-stage build (needs at least two FROM)');
+  if (!froms.slice(0, -1).some(({ l }) => /\sAS\s+\S+/i.test(l))) problems.push('no named build stage (FROM ... AS build)');
+  const finalStage = lines.slice(froms.at(-1)?.i ?? 0);
+  if (!finalStage.some((l) => /^COPY\s+--from=/i.test(l))) problems.push('final stage copies nothing from the build stage');
+  const user = finalStage.filter((l) => /^USER\s/i.test(l)).at(-1);
+  if (!user) problems.push('final stage has no USER');
+  else if (/^USER\s+(root|0)(:|\s|$)/i.test(user)) problems.push(`final stage runs as root (${user})`);
+  const healthcheck = finalStage.find((l) => /^HEALTHCHECK\s/i.test(l));
+  if (!healthcheck) problems.push('final stage has no HEALTHCHECK');
+  else if (!healthcheck.includes('/health')) problems.push('HEALTHCHECK does not call /health');
+  if (!finalStage.some((l) => /^EXPOSE\s+\d+/i.test(l))) problems.push('no EXPOSE');
+  if (!finalStage.some((l) => /^ENV\s.*NODE_ENV=production/i.test(l))) problems.push('NODE_ENV is not production');
+  const cmd = finalStage.filter((l) => /^CMD\s/i.test(l)).at(-1);
+  if (cmd?.replace(/\s+/g, '') !== `CMD["node","apps/${app}/dist/main.js"]`) problems.push(`CMD is not ["node", "apps/${app}/dist/main.js"] (got ${cmd})`);
+  return problems;
+}
+
+describe('Dockerfiles', () => {
+  it('finds the three apps', () => {
+    expect(apps).toEqual(expect.arrayContaining(['tekton', 'ecr', 'watcher']));
+  });
+
+  it.each(apps)('apps/%s/Dockerfile exists, is multi-stage, non-root, health-checked and starts the built app', (app) => {
+    const file = join(root, 'apps', app, 'Dockerfile');
+    expect(existsSync(file)).toBe(true);
+    expect(dockerfileProblems(readFileSync(file, 'utf8'), app)).toEqual([]);
+  });
+
+  it('the structural rules catch a single-stage root image without a health check', () => {
+    const bad = 'FROM node:20\nCOPY . .\nRUN npm install\nCMD ["node", "main.js"]\n';
+    expect(dockerfileProblems(bad, 'tekton')).toEqual(
+      expect.arrayContaining([
+        'not a multi-stage build (needs at least two FROM)',
+        'final stage has no USER',
+        'final stage has no HEALTHCHECK',
+        'no EXPOSE',
+      ]),
+    );
+    const asRoot = readFileSync(join(root, 'apps', apps[0], 'Dockerfile'), 'utf8').replace(/^USER .*$/m, 'USER root');
+    expect(dockerfileProblems(asRoot, apps[0])).toContain('final stage runs as root (USER root)');
+  });
+
+  it.each(apps)('dockerfilelint accepts apps/%s/Dockerfile', async (app) => {
+    const result = await dockerfilelint(join('apps', app, 'Dockerfile'));
+    expect(result.output).toContain('Issues: None found');
+    expect(result.code).toBe(0);
+  });
+
+  it('dockerfilelint rejects a broken Dockerfile', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kaa-dockerfile-'));
+    try {
+      writeFileSync(join(dir, 'Dockerfile'), 'FROM node:20-bookworm-slim\nRUN apt-get install curl\nEXPOSE 80000\nCOPYY . .\n');
+      const result = await dockerfilelint(join(dir, 'Dockerfile'));
+      expect(result.code).not.toBe(0);
+      expect(result.output).toMatch(/Invalid Command/i);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('.dockerignore keeps dependencies, outputs, local data and git out of the build context', () => {
+    const entries = readFileSync(join(root, '.dockerignore'), 'utf8')
+      .split('\n')
+      .map((l) => l.trim().replace(/^\*\*\//, ''));
+    expect(entries).toEqual(expect.arrayContaining(['node_modules', 'dist', '.data', '.nx', '.git']));
+  });
+});
+
+describe('docker-compose.yml', () => {
+  const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8')) as {
+    services: Record<string, { build?: { context: string; dockerfile: string }; image?: string; healthcheck?: unknown; ports?: string[]; depends_on?: Record<string, { condition: string }>; environment?: Record<string, string> }>;
+  };
+
+  it('dclint finds no errors and no warnings', async () => {
+    const result = await dclint('docker-compose.yml');
+    expect(result.output.trim()).toBe('');
+    expect(result.code).toBe(0);
+  });
+
+  it('dclint rejects an invalid compose file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kaa-compose-'));
+    try {
+      writeFileSync(join(dir, 'docker-compose.yml'), BAD_COMPOSE);
+      const result = await dclint(join(dir, 'docker-compose.yml'));
+      expect(result.code).toBe(1);
+      expect(result.output).toMatch(/ports.*must be array/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  itWithDockerCompose('docker-compose config accepts it and rejects an invalid file', async () => {
+    expect(await exec('docker-compose', ['-f', 'docker-compose.yml', 'config', '-q'], composeEnv)).toEqual({ code: 0, output: '' });
+    const dir = mkdtempSync(join(tmpdir(), 'kaa-compose-'));
+    try {
+      writeFileSync(join(dir, 'docker-compose.yml'), BAD_COMPOSE);
+      const result = await exec('docker-compose', ['-f', join(dir, 'docker-compose.yml'), 'config', '-q'], composeEnv);
+      expect(result.code).not.toBe(0);
+      expect(result.output).toMatch(/ports/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('runs postgres, nats with JetStream and every app built from its own Dockerfile', () => {
+    expect(compose.services.postgres.image).toMatch(/^postgres:16/);
+    expect(JSON.stringify(compose.services.nats)).toContain('-js');
+    for (const app of apps) {
+      const service = compose.services[app];
+      expect(service?.build).toEqual({ context: '.', dockerfile: `apps/${app}/Dockerfile` });
+      expect(service.environment?.DATABASE_URL).toMatch(/@postgres:5432\//);
+      expect(service.environment?.NATS_URL).toBe('nats://nats:4222');
+      expect(service.depends_on?.postgres).toEqual({ condition: 'service_healthy' });
+      expect(service.depends_on?.nats).toEqual({ condition: 'service_healthy' });
+    }
+  });
+
+  it('health-checks every service and publishes ports on 127.0.0.1 only', () => {
+    for (const [name, service] of Object.entries(compose.services)) {
+      expect({ name, healthcheck: Boolean(service.healthcheck) }).toEqual({ name, healthcheck: true });
+      for (const port of service.ports ?? []) expect(port).toMatch(/^127\.0\.0\.1:\d+:\d+$/);
+    }
+  });
+});
