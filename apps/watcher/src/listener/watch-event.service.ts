@@ -42,19 +42,15 @@ export class WatchEventService {
   async verifySender(cert: X509Certificate): Promise<VerifiedSender> {
     const runtimeId = commonNameOf(cert);
     if (!runtimeId) throw new ListenerRefusal(403, 'unknown_runtime', 'the client certificate has no subject Common Name');
-    const check = await this.runtimes.checkIdentity(runtimeId, cert.serialNumber);
-    if (!check.ok) {
-      const message = {
-        unknown_runtime: `runtime ${runtimeId} is not registered`,
-        revoked: `the certificate of runtime ${runtimeId} is revoked`,
-        unknown_certificate: `the certificate was not issued to runtime ${runtimeId}`,
-      }[check.reason];
-      throw new ListenerRefusal(403, check.reason, message);
-    }
-    if (!sanMatches(cert, check.runtime.domain)) {
+    const { runtime, certificate } = await this.runtimes.senderRecords(runtimeId, cert.serialNumber);
+    if (!runtime) throw new ListenerRefusal(403, 'unknown_runtime', `runtime ${runtimeId} is not registered`);
+    if (runtime.status !== 'active') throw new ListenerRefusal(403, 'revoked', `runtime ${runtimeId} is revoked`);
+    if (!sanMatches(cert, runtime.domain)) {
       throw new ListenerRefusal(403, 'san_mismatch', `the certificate does not carry the domain registered for runtime ${runtimeId}`);
     }
-    return { runtimeId, tenantId: check.runtime.tenantId };
+    if (!certificate) throw new ListenerRefusal(403, 'unknown_certificate', `the certificate was not issued to runtime ${runtimeId}`);
+    if (certificate.revokedAt) throw new ListenerRefusal(403, 'revoked', `the certificate of runtime ${runtimeId} is revoked`);
+    return { runtimeId, tenantId: runtime.tenantId };
   }
 
   async accept(sender: VerifiedSender, component: string, event: ParsedWatchEvent, correlationId: string): Promise<{ eventId: string; duplicate: boolean }> {

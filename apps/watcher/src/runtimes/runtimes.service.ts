@@ -24,8 +24,11 @@ export interface RuntimeCredentials extends RuntimeView {
   notAfter: string;
 }
 
-/** Why the listener refuses a sender, or the runtime it accepted. */
-export type IdentityCheck = { ok: true; runtime: Runtime } | { ok: false; reason: 'unknown_runtime' | 'revoked' | 'unknown_certificate' };
+/** What the listener needs to decide about a sender: the runtime named by the CN and the certificate record. */
+export interface SenderRecords {
+  runtime: Runtime | null;
+  certificate: RuntimeCertificate | null;
+}
 
 const view = (r: Runtime): RuntimeView => ({
   runtimeId: r.runtimeId,
@@ -113,15 +116,13 @@ export class RuntimesService {
     });
   }
 
-  /** Request-time check for the listener: revocations take effect without touching the TLS server. */
-  async checkIdentity(runtimeId: string, serialNumber: string): Promise<IdentityCheck> {
+  /** Request-time lookup for the listener: revocations take effect without touching the TLS server. */
+  async senderRecords(runtimeId: string, serialNumber: string): Promise<SenderRecords> {
     const runtime = await this.dataSource.getRepository(Runtime).findOneBy({ runtimeId });
-    if (!runtime) return { ok: false, reason: 'unknown_runtime' };
-    if (runtime.status !== 'active') return { ok: false, reason: 'revoked' };
-    const cert = await this.dataSource.getRepository(RuntimeCertificate).findOneBy({ serialNumber: normalizeSerial(serialNumber), runtimeId });
-    if (!cert) return { ok: false, reason: 'unknown_certificate' };
-    if (cert.revokedAt) return { ok: false, reason: 'revoked' };
-    return { ok: true, runtime };
+    const certificate = runtime
+      ? await this.dataSource.getRepository(RuntimeCertificate).findOneBy({ serialNumber: normalizeSerial(serialNumber), runtimeId })
+      : null;
+    return { runtime, certificate };
   }
 
   private async find(tenantId: string, runtimeId: string): Promise<Runtime> {
