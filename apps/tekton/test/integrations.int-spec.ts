@@ -1,0 +1,347 @@
+import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { getDataSourceToken } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { NatsClient, NatsHeaders } from '@kaa/nats';
+import { cdtp, configAppliedCodec } from '@kaa/protocols';
+import { DevIssuer, dropSchema, eventually, query, testDatabaseUrl, testNatsUrl, uniqueName, writeTempFile } from '@kaa/testing';
+import { jest } from '@jest/globals';
+import type { PlatformEvent } from '../src/events/platform-event.js';
+
+// @fastify/static (the OpenAPI UI's assets) needs an ESM-only package jest cannot require on
+// Node 20; these tests need no docs assets, so a no-op plugin stands in.
+jest.unstable_mockModule('@fastify/static', () => ({ default: async () => undefined }));
+const { createTektonApp } = await import('../src/app.js');
+const { loadTektonEnv } = await import('../src/config/env.js');
+const { PlatformEventSink } = await import('../src/events/platform-event.js');
+const { DeliveryWorker } = await import('../src/integrations/delivery/delivery-worker.service.js');
+const { messageEventId } = await import('../src/integrations/messaging/normalize.js');
+
+const SERVICE_INSTANCES_YAML = `
+kaa:
+  service-instances:
+    ecr:
+      serviceName: ecr
+      serviceGroup: configuration
+      appConfigurationSchema: { type: object }
+      appVersionConfigurationSchema: { type: object }
+`;
+const HMAC_KEY = 'hmac-signing-key-0123456789';
+const GITHUB_TOKEN = 'ghp_testtoken0123456789';
+const MAX_ATTEMPTS = 4;
+
+interface Received {
+  method: string;
+  url: string;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+/** A local HTTP receiver answering with whatever `reply` says for the n-th request (0-based). */
+async function receiver(reply: (n: number, req: Received) => { status: number; body?: string } = () => ({ status: 200 })) {
+  const requests: Received[] = [];
+  const server: Server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    req.on('end', () => {
+      const received = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body };
+      const answer = reply(requests.length, received);
+      requests.push(received);
+      res.writeHead(answer.status, { 'content-type': 'text/plain' });
+      res.end(answer.body ?? '');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    close: () => new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+}
+
+/** What a receiver of generic-hmac does: recompute the signature, reject stale timestamps. */
+function verify(req: Received, secret: string, nowSeconds = Math.floor(Date.now() / 1000), toleranceSeconds = 300): 'ok' | 'bad-signature' | 'stale' {
+  const timestamp = String(req.headers['x-kaa-timestamp']);
+  const expected = Buffer.from(`sha256=${createHmac('sha256', secret).update(`${timestamp}.${req.body}`).digest('hex')}`);
+  const given = Buffer.from(String(req.headers['x-kaa-signature']));
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return 'bad-signature';
+  return Math.abs(nowSeconds - Number(timestamp)) > toleranceSeconds ? 'stale' : 'ok';
+}
+
+describe('integrations', () => {
+  let issuer: DevIssuer;
+  let app: NestFastifyApplication;
+  let baseUrl: string;
+  let env: ReturnType<typeof loadTektonEnv>;
+  const instance = uniqueName('tekton');
+  const tokens: Record<string, string> = {};
+  const receivers: Awaited<ReturnType<typeof receiver>>[] = [];
+
+  async function start() {
+    app = await createTektonApp(env);
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    baseUrl = `${(await app.getUrl()).replace('[::1]', '127.0.0.1')}/api/v1`;
+  }
+
+  async function call(method: string, path: string, body?: unknown, tenant = 'acme', headers: Record<string, string> = {}) {
+    const response = await fetch(`${baseUrl}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${tokens[tenant]}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
+  }
+
+  async function track(r: Promise<Awaited<ReturnType<typeof receiver>>>) {
+    const value = await r;
+    receivers.push(value);
+    return value;
+  }
+
+  /** Records events the way tekton's change services do: inside a transaction. */
+  async function record(...events: PlatformEvent[]) {
+    const dataSource = app.get<DataSource>(getDataSourceToken());
+    await dataSource.transaction((manager) => app.get(PlatformEventSink).record(manager, events));
+  }
+
+  // Unique per run: other suites share NATS, and their events must never match these filters.
+  const APP = uniqueName('thermostat');
+  const event = (overrides: Partial<PlatformEvent> = {}): PlatformEvent => ({
+    id: randomUUID(),
+    type: 'app-config.changed',
+    tenantId: 'acme',
+    application: APP,
+    serviceInstance: 'ecr',
+    summary: 'Configuration of thermostat for ecr changed',
+    occurredAt: new Date().toISOString(),
+    ...overrides,
+  });
+
+  async function deliveries(notification: string, tenant = 'acme') {
+    const response = await call('GET', `/notifications/${notification}/deliveries`, undefined, tenant);
+    expect(response.status).toBe(200);
+    return response.body as { eventId: string; status: string; attempts: number; lastError: string | null; lastStatusCode: number | null }[];
+  }
+
+  /** Runs the worker now and waits until it has nothing due; deterministic "nothing more will be sent". */
+  const settle = () => app.get(DeliveryWorker).kick();
+
+  async function setup(tenant: string, provider: Record<string, unknown>, notification: Record<string, unknown>) {
+    expect((await call('POST', '/providers', provider, tenant)).status).toBe(201);
+    expect((await call('POST', '/notifications', { providerRef: provider.name, ...notification }, tenant)).status).toBe(201);
+  }
+
+  beforeAll(async () => {
+    issuer = await DevIssuer.start({ tenants: ['acme', 'globex', 'kaa'] });
+    for (const tenant of ['acme', 'globex', 'kaa']) tokens[tenant] = await issuer.mint(tenant, { scope: 'integration:read integration:update' });
+    tokens.reader = await issuer.mint('acme', { scope: 'integration:read' });
+    env = loadTektonEnv({
+      DATABASE_URL: testDatabaseUrl(),
+      NATS_URL: testNatsUrl(),
+      SERVICE_INSTANCE_NAME: instance,
+      TENANTS_FILE: await writeTempFile('tenants.json', JSON.stringify(issuer.tenants())),
+      SERVICE_INSTANCES_FILE: await writeTempFile('service-instances.yaml', SERVICE_INSTANCES_YAML),
+      SECRETS_ENCRYPTION_KEY: 'integration-test-encryption-key-0123456789',
+      INTEGRATIONS_RETRY_BASE_MS: '20',
+      INTEGRATIONS_RETRY_MAX_MS: '100',
+      INTEGRATIONS_MAX_ATTEMPTS: String(MAX_ATTEMPTS),
+      INTEGRATIONS_POLL_MS: '50',
+      LOG_LEVEL: 'silent',
+    });
+    await start();
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await issuer?.close();
+    await Promise.all(receivers.map((r) => r.close()));
+    await dropSchema(instance);
+  });
+
+  it('stores provider secrets encrypted and never returns them; references stay within a tenant', async () => {
+    const created = await call('POST', '/providers', { name: 'signed', type: 'generic-hmac', address: 'http://127.0.0.1:9/hook', secret: HMAC_KEY });
+    expect(created.status).toBe(201);
+    expect(created.headers.get('location')).toBe('/api/v1/providers/signed');
+    expect(created.body).toMatchObject({ name: 'signed', type: 'generic-hmac', secretSet: true });
+    expect(JSON.stringify(created.body)).not.toContain(HMAC_KEY);
+    const [row] = await query<{ secret_encrypted: string }>(`SELECT secret_encrypted FROM "${instance}".integration_provider WHERE name = 'signed'`);
+    expect(row.secret_encrypted).not.toContain(HMAC_KEY);
+
+    expect((await call('POST', '/providers', { name: 'signed', type: 'generic', address: 'http://127.0.0.1:9/' })).status).toBe(409);
+    const noKey = await call('POST', '/providers', { name: 'nokey', type: 'generic-hmac', address: 'http://127.0.0.1:9/' });
+    expect(noKey.status).toBe(400);
+    expect(noKey.body.violations).toEqual([expect.objectContaining({ pointer: '/secret' })]);
+    expect((await call('POST', '/providers', { name: 'x', type: 'generic', address: 'http://127.0.0.1:9/' }, 'reader')).status).toBe(403);
+    expect((await call('GET', '/providers/signed', undefined, 'globex')).status).toBe(404);
+
+    const foreignRef = await call('POST', '/notifications', { name: 'steal', providerRef: 'signed' }, 'globex');
+    expect(foreignRef.status).toBe(400);
+    const badRegex = await call('POST', '/notifications', { name: 'bad', providerRef: 'signed', filter: { include: ['ok', '(unclosed'] } });
+    expect(badRegex.status).toBe(400);
+    expect(badRegex.body.violations[0]).toMatchObject({ pointer: '/filter/include/1' });
+    expect(badRegex.body.violations[0].message).toContain('(unclosed');
+  });
+
+  it('delivers a change once per matching notification, signed; suspended and non-matching ones get nothing', async () => {
+    const signed = await track(receiver());
+    const plain = await track(receiver());
+    const other = await track(receiver());
+    await setup('acme', { name: 'hmac-a', type: 'generic-hmac', address: `${signed.url}/hook`, secret: HMAC_KEY }, { name: 'signed-all', filter: { applications: [APP] } });
+    await setup('acme', { name: 'plain-a', type: 'generic', address: `${plain.url}/hook` }, { name: 'plain-configs', filter: { eventTypes: ['app-config.changed'], applications: [APP, 'other-app'], exclude: ['^Ignore'] } });
+    await setup('acme', { name: 'other-a', type: 'generic', address: `${other.url}/hook` }, { name: 'other-types', filter: { eventTypes: ['app-version.deleted'], applications: [APP] } });
+    expect((await call('POST', '/notifications', { name: 'paused', providerRef: 'other-a', suspend: true, filter: { applications: [APP] } })).status).toBe(201);
+
+    const change = event();
+    await record(change);
+    await eventually(async () => ((await deliveries('plain-configs'))[0]?.status === 'delivered' && (await deliveries('signed-all'))[0]?.status === 'delivered') || undefined);
+    // The same event recorded again (a redelivered source) is deduplicated.
+    await record(change);
+    await record(event({ summary: 'Ignore me', application: 'other-app' }));
+    await record(event({ tenantId: 'globex' }));
+    await settle();
+
+    expect(signed.requests).toHaveLength(1);
+    expect(plain.requests).toHaveLength(1);
+    expect(other.requests).toHaveLength(0);
+    expect(await deliveries('paused')).toEqual([]);
+    expect(await deliveries('other-types')).toEqual([]);
+    const [req] = signed.requests;
+    expect(JSON.parse(req.body)).toMatchObject({ id: change.id, type: 'app-config.changed', tenantId: 'acme', summary: change.summary });
+    expect(req.headers['x-kaa-produced-by']).toBe('tekton-integrations');
+    expect(verify(req, HMAC_KEY)).toBe('ok');
+    // A replay is detectable: the old timestamp is stale, and a fresh timestamp breaks the signature.
+    expect(verify(req, HMAC_KEY, Math.floor(Date.now() / 1000) + 3600)).toBe('stale');
+    expect(verify({ ...req, headers: { ...req.headers, 'x-kaa-timestamp': String(Math.floor(Date.now() / 1000) + 3600) } }, HMAC_KEY)).toBe('bad-signature');
+    expect(await deliveries('signed-all')).toEqual([expect.objectContaining({ eventId: change.id, status: 'delivered', attempts: 1, lastStatusCode: 200 })]);
+  });
+
+  it('retries with backoff until the receiver accepts, and dead-letters with the masked error', async () => {
+    const flaky = await track(receiver((n) => (n < 3 ? { status: 503, body: 'try later' } : { status: 204 })));
+    const broken = await track(receiver(() => ({ status: 500, body: `boom, token ${GITHUB_TOKEN} rejected` })));
+    await setup('globex', { name: 'flaky', type: 'generic', address: `${flaky.url}/in` }, { name: 'flaky', filter: { applications: [APP] } });
+    await setup('globex', { name: 'broken', type: 'generic-hmac', address: `${broken.url}/in`, secret: GITHUB_TOKEN }, { name: 'broken', filter: { applications: [APP] } });
+
+    const change = event({ tenantId: 'globex' });
+    await record(change);
+    const [ok] = await eventually(async () => {
+      const list = await deliveries('flaky', 'globex');
+      return list[0]?.status === 'delivered' ? list : undefined;
+    });
+    expect(ok).toMatchObject({ eventId: change.id, attempts: 4, lastStatusCode: 204 });
+    expect(flaky.requests.map((r) => JSON.parse(r.body).id)).toEqual([change.id, change.id, change.id, change.id]);
+
+    const [dead] = await eventually(async () => {
+      const list = await deliveries('broken', 'globex');
+      return list[0]?.status === 'dead' ? list : undefined;
+    });
+    expect(dead).toMatchObject({ attempts: MAX_ATTEMPTS, lastStatusCode: 500 });
+    expect(dead.lastError).toContain('HTTP 500');
+    expect(dead.lastError).toContain('***');
+    expect(dead.lastError).not.toContain(GITHUB_TOKEN);
+    expect((await call('GET', '/notifications/broken/deliveries?status=dead', undefined, 'globex')).body).toHaveLength(1);
+    await settle();
+    expect(broken.requests).toHaveLength(MAX_ATTEMPTS);
+  });
+
+  it('posts Slack messages and GitHub commit statuses; github skips changes without a commit', async () => {
+    const slack = await track(receiver());
+    const github = await track(receiver(() => ({ status: 201 })));
+    await setup('kaa', { name: 'slack', type: 'slack', address: 'https://hooks.slack.com', secret: `${slack.url}/services/T0/B0/secret` }, { name: 'slack', filter: { applications: [APP] } });
+    await setup('kaa', { name: 'gh', type: 'github', address: `${github.url}/api/v3`, secret: GITHUB_TOKEN }, { name: 'prod-status', filter: { eventTypes: ['app-version-config.changed'], applications: [APP] } });
+
+    const withCommit = event({ tenantId: 'kaa', type: 'app-version-config.changed', appVersion: `${APP}-v2`, revision: 'abc1234def5678', source: 'https://github.com/acme/fleet.git', summary: 'v2 config changed' });
+    const withoutCommit = event({ tenantId: 'kaa', type: 'app-version-config.changed', summary: 'no commit' });
+    await record(withCommit, withoutCommit);
+    await eventually(async () => ((await deliveries('prod-status', 'kaa')).every((d) => d.status !== 'pending') && (await deliveries('slack', 'kaa')).length === 2 && (await deliveries('slack', 'kaa')).every((d) => d.status === 'delivered')) || undefined);
+
+    expect(github.requests).toHaveLength(1);
+    const [status] = github.requests;
+    expect(status.url).toBe('/api/v3/repos/acme/fleet/statuses/abc1234def5678');
+    expect(status.headers.authorization).toBe(`Bearer ${GITHUB_TOKEN}`);
+    expect(JSON.parse(status.body)).toEqual({ state: 'success', context: 'kaa/prod-status', description: 'v2 config changed' });
+    const byEvent = new Map((await deliveries('prod-status', 'kaa')).map((d) => [d.eventId, d]));
+    expect(byEvent.get(withoutCommit.id)).toMatchObject({ status: 'skipped' });
+
+    expect(slack.requests.map((r) => r.url)).toEqual(['/services/T0/B0/secret', '/services/T0/B0/secret']);
+    const message = JSON.parse(slack.requests[0].body);
+    expect(message.text).toMatch(/v2 config changed|no commit/);
+    expect(message.blocks[0]).toMatchObject({ type: 'section' });
+    const provider = await call('GET', '/providers/slack', undefined, 'kaa');
+    expect(JSON.stringify(provider.body)).not.toContain('/services/');
+  });
+
+  it('records platform events from NATS once, and never matches what the notifier itself produced', async () => {
+    const hook = await track(receiver());
+    const meter = uniqueName('meter');
+    await setup('kaa', { name: 'nats-hook', type: 'generic', address: `${hook.url}/nats` }, { name: 'applied', filter: { eventTypes: ['endpoint-config.applied'], applications: [meter] } });
+    const nats = app.get(NatsClient);
+    const subject = cdtp.configApplied(uniqueName('cmx'));
+    const rejected = configAppliedCodec.encode({ correlationId: randomUUID(), timestamp: Date.now(), appVersionName: `${meter}-v1`, endpointId: 'ep-1', configId: 'c1', statusCode: 400, reasonPhrase: 'schema' });
+    const marked = configAppliedCodec.encode({ correlationId: randomUUID(), timestamp: Date.now(), appVersionName: `${meter}-v1`, endpointId: 'ep-2', configId: 'c2' });
+
+    nats.publish(subject, rejected);
+    nats.publish(subject, rejected); // redelivered: same id, no second delivery
+    nats.publish(subject, marked, { headers: { [NatsHeaders.producedBy]: 'tekton-integrations' } });
+    await nats.flush();
+
+    const rejectedId = messageEventId(subject, rejected);
+    const markedId = messageEventId(subject, marked);
+    await eventually(async () => (await query(`SELECT id FROM "${instance}".integration_event WHERE id = ANY($1)`, [[rejectedId, markedId]])).length === 2 || undefined);
+    await eventually(async () => (await deliveries('applied', 'kaa')).some((d) => d.status === 'delivered') || undefined);
+    await settle();
+
+    expect(await deliveries('applied', 'kaa')).toEqual([expect.objectContaining({ eventId: rejectedId, status: 'delivered' })]);
+    expect(hook.requests).toHaveLength(1);
+    expect(JSON.parse(hook.requests[0].body)).toMatchObject({ type: 'endpoint-config.applied', tenantId: null, application: meter, appVersion: `${meter}-v1`, data: { statusCode: 400 } });
+    expect(JSON.parse(hook.requests[0].body).summary).toContain('rejected');
+  });
+
+  it('ignores changes made through the REST API by the notifier itself (X-Kaa-Produced-By)', async () => {
+    const hook = await track(receiver());
+    const [loop, normal] = [uniqueName('loop'), uniqueName('normal')];
+    await setup('acme', { name: 'rest-hook', type: 'generic', address: `${hook.url}/rest` }, { name: 'rest-changes', filter: { applications: [loop, normal] } });
+    tokens.apps = await issuer.mint('acme', { scope: 'tenant:application:create application:read application:update' });
+    const create = (name: string, headers: Record<string, string> = {}) =>
+      fetch(`${baseUrl}/applications`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${tokens.apps}`, 'content-type': 'application/json', ...headers },
+        body: JSON.stringify({ name }),
+      });
+    expect((await create(loop, { 'X-Kaa-Produced-By': 'tekton-integrations' })).status).toBe(201);
+    expect((await create(normal)).status).toBe(201);
+
+    await eventually(async () => (await deliveries('rest-changes')).some((d) => d.status === 'delivered') || undefined);
+    await settle();
+    expect(hook.requests.map((r) => JSON.parse(r.body).application)).toEqual([normal]);
+    const [stored] = await query<{ produced_by: string }>(`SELECT produced_by FROM "${instance}".integration_event WHERE payload->>'application' = $1`, [loop]);
+    expect(stored.produced_by).toBe('tekton-integrations');
+  });
+
+  it('delivers after a restart in the middle of retrying', async () => {
+    let healthy = false;
+    const hook = await track(receiver(() => ({ status: healthy ? 200 : 502 })));
+    // Same instance and schema, slower retries: the delivery is certainly still pending when the app stops.
+    await app.close();
+    env = { ...env, INTEGRATIONS_RETRY_BASE_MS: 1500, INTEGRATIONS_RETRY_MAX_MS: 1500 };
+    await start();
+    await setup('acme', { name: 'restart', type: 'generic', address: `${hook.url}/r` }, { name: 'restart', filter: { applications: [APP] } });
+    const change = event();
+    await record(change);
+    await eventually(async () => ((await deliveries('restart'))[0]?.attempts ?? 0) >= 1 || undefined);
+    await app.close();
+
+    healthy = true;
+    await start();
+    await eventually(async () => (await deliveries('restart'))[0]?.status === 'delivered' || undefined);
+    const [last] = await deliveries('restart');
+    expect(last.attempts).toBeGreaterThanOrEqual(2);
+    expect(hook.requests.filter((r) => JSON.parse(r.body).id === change.id).length).toBe(last.attempts);
+  });
+});
