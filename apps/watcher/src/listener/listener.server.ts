@@ -67,7 +67,7 @@ export class ListenerServer implements OnApplicationBootstrap, OnApplicationShut
     server.on('tlsClientError', (error) => this.logger.debug({ err: error.message }, 'TLS handshake failed'));
     this.server = server;
     this.logger.info({ port: this.port(), host: this.env.LISTENER_HOST }, 'watch event listener (mTLS) started');
-    this.unsubscribe = this.ca.onChange(() => void this.refresh(true));
+    this.unsubscribe = this.ca.onChange(() => this.refresh(true));
     this.timer = setInterval(() => void this.refresh(false), this.env.LISTENER_REFRESH_SECONDS * 1000);
     this.timer.unref();
     this.health.register({

@@ -22,7 +22,7 @@ export interface CaSummary {
   trustedUntil: string | null;
 }
 
-type Listener = () => void;
+type Listener = () => Promise<void> | void;
 
 /**
  * The watcher's own CA. Created on first start under an advisory lock (replicas starting together
@@ -117,7 +117,8 @@ export class CertificateAuthorityService implements OnModuleInit {
       const created = await this.createCa(manager);
       this.logger.info({ serialNumber: created.serialNumber, previousTrustedUntil: trustedUntil.toISOString() }, 'rotated the watcher CA');
     });
-    for (const listener of this.listeners) listener();
+    // This replica's listener trusts the new bundle before the answer; others follow within LISTENER_REFRESH_SECONDS.
+    await Promise.all([...this.listeners].map((listener) => listener()));
     return (await this.summary()).authorities;
   }
 
