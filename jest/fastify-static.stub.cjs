@@ -1,0 +1,3 @@
+// Stand-in for @fastify/static under jest: the OpenAPI UI loads it, and it requires an ESM-only
+// package that jest's CommonJS loader cannot load on Node 20. Tests need no docs assets.
+module.exports = async function fastifyStaticStub() {};
