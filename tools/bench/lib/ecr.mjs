@@ -1,0 +1,116 @@
+// ECR fixtures: one ECR process shared by steps 1, 3 and 5, its endpoint configs, and 6/CDTP requests.
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import pg from 'pg';
+import { log } from './proc.mjs';
+
+export const APP = 'benchapp';
+export const APP_VERSION = 'benchapp-v1';
+export const TENANT = 'bench';
+
+/** A realistic device configuration of about 1 KiB (JSON), with the endpoint id in it. */
+export function realisticConfig(endpointId = '__EP__') {
+  const config = {
+    endpoint: endpointId,
+    telemetry: { enabled: true, intervalSeconds: 30, batchSize: 50, compression: 'gzip', channels: ['temperature', 'humidity', 'pressure', 'battery', 'rssi'] },
+    thresholds: {
+      temperature: { min: -20.5, max: 65.0, hysteresis: 0.5 },
+      humidity: { min: 5, max: 95, hysteresis: 2 },
+      battery: { warnPercent: 20, criticalPercent: 5 },
+    },
+    network: { apn: 'iot.example.net', keepAliveSeconds: 120, retry: { initialMs: 500, maxMs: 60000, factor: 2 }, preferred: ['lte-m', 'nb-iot', '2g'] },
+    firmware: { channel: 'stable', autoUpdate: true, window: { start: '02:00', end: '04:00', timezone: 'Europe/Berlin' } },
+    location: { reportIntervalSeconds: 900, gnss: true, accuracyMeters: 25 },
+    labels: { site: 'plant-07', line: 'b', owner: 'ops-team', criticality: 'medium' },
+    features: { remoteShell: false, debugLogs: false, otaDelta: true, edgeRules: true },
+  };
+  let text = JSON.stringify(config);
+  // Pad to 1,024 bytes with a comment-like field, so every config is the same size.
+  const base = JSON.stringify({ ...config, notes: '' }).length;
+  if (base < 1024) text = JSON.stringify({ ...config, notes: 'n'.repeat(1024 - base) });
+  return text;
+}
+
+/** The `kaa.applications` tree ECR reads instead of Tekton (APP_CONFIG_FILE). */
+export function writeEcrTree(dir) {
+  const file = join(dir, 'ecr-app-config.json');
+  const tree = { kaa: { applications: { [APP]: { 'endpoint-configuration': { 'schema-required': false }, versions: { [APP_VERSION]: {} } } } } };
+  writeFileSync(file, JSON.stringify(tree));
+  return file;
+}
+
+/** Starts ECR once per run (steps 1, 3, 5 share it); records its idle RSS. */
+export async function sharedEcr(ctx) {
+  if (ctx.ecr) return ctx.ecr;
+  const appConfigFile = writeEcrTree(ctx.tmp);
+  const ecr = await ctx.startApp('ecr', { APP_CONFIG_FILE: appConfigFile, TENANTS_ALLOWED: '' });
+  await ctx.recordIdleRss(ecr, 'ecr');
+  ctx.ecr = ecr;
+  ecr.endpointCount = 0;
+  return ecr;
+}
+
+const table = (schema) => `${pg.escapeIdentifier(schema)}.endpoint_config`;
+
+export const endpointId = (n) => `bench-ep-${n}`;
+
+/**
+ * Inserts endpoint configs `from..to` (inclusive) server-side with INSERT ... SELECT
+ * generate_series, in chunks, each with a realistic 1 KiB config. Returns seconds taken.
+ */
+export async function sqlLoadEndpoints(ctx, schema, from, to, { chunk = 100000, deadline = Infinity } = {}) {
+  const started = process.hrtime.bigint();
+  const template = realisticConfig('__EP__');
+  for (let lo = from; lo <= to; lo += chunk) {
+    if (Date.now() > deadline) throw new Error(`loading stopped at ${lo - from} of ${to - from + 1} rows: over the time bound`);
+    const hi = Math.min(to, lo + chunk - 1);
+    await ctx.pg.query(
+      `INSERT INTO ${table(schema)} (config_id, tenant_id, endpoint_id, app_version_name, name, config, created_date, updated_date)
+       SELECT md5('bench-' || g), $1, 'bench-ep-' || g, $2, 'default', replace($3, '__EP__', 'bench-ep-' || g), now(), now()
+       FROM generate_series($4::int, $5::int) AS g`,
+      [TENANT, APP_VERSION, template, lo, hi],
+    );
+    if (to - from > chunk) log(`  loaded ${hi - from + 1} of ${to - from + 1} rows`);
+  }
+  await ctx.pg.query(`ANALYZE ${table(schema)}`);
+  return Number(process.hrtime.bigint() - started) / 1e9;
+}
+
+export async function countEndpoints(ctx, schema) {
+  const { rows } = await ctx.pg.query(`SELECT count(*)::int AS n FROM ${table(schema)}`);
+  return rows[0].n;
+}
+
+/** Puts one endpoint's config through ECR's REST API (checks the API works end to end). */
+export async function putConfigViaApi(ctx, ecr, id) {
+  const token = await ctx.token(['endpoint:update', 'endpoint:read']);
+  const res = await fetch(`${ecr.baseUrl}/api/v1/endpoints/${encodeURIComponent(id)}/app-versions/${APP_VERSION}`, {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: realisticConfig(id),
+  });
+  const body = await res.text();
+  if (res.status >= 300) throw new Error(`PUT endpoint config via ECR REST: ${res.status} ${body.slice(0, 300)}`);
+  return JSON.parse(body);
+}
+
+/** Pre-encoded 6/CDTP ConfigRequests for endpoints 1..count (cycled by the load driver). */
+export function encodeRequests(ctx, count, { startAt = 1 } = {}) {
+  const { configRequestCodec } = ctx.protocols;
+  const out = [];
+  for (let i = 0; i < count; i++) {
+    out.push(
+      configRequestCodec.encode({
+        correlationId: randomUUID(),
+        timestamp: Date.now(),
+        timeout: 0,
+        appVersionName: APP_VERSION,
+        endpointId: endpointId(startAt + i),
+        configId: null,
+        configName: null,
+      }),
+    );
+  }
+  return out;
+}
