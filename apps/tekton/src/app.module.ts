@@ -3,23 +3,43 @@ import { AuthModule, tenantSourceFromEnv } from '@kaa/auth';
 import { NatsModule } from '@kaa/nats';
 import { ObservabilityModule } from '@kaa/observability';
 import { PersistenceModule } from '@kaa/persistence';
+import { ApplicationsModule } from './applications/applications.module.js';
+import { PlatformTenant } from './common/access.js';
 import type { TektonEnv } from './config/env.js';
+import { ConfigsModule } from './configs/configs.module.js';
 import { dataSourceOptions } from './database/options.js';
+import { PlatformEventSink } from './events/platform-event.js';
+import { EventRecorder, IntegrationsModule } from './integrations/integrations.module.js';
+import { loadServiceInstances } from './service-instances/service-instances.loader.js';
+import { ServiceInstancesModule } from './service-instances/service-instances.module.js';
 
 export const SERVICE = 'tekton';
 
+/** Global: the platform-event sink and platform tenant are injected by feature modules. */
 @Module({})
 export class AppModule {
+  /** Throws ConfigError when SERVICE_INSTANCES_FILE is unreadable or holds an invalid schema. */
   static forRoot(env: TektonEnv): DynamicModule {
     const identity = { service: SERVICE, instance: env.SERVICE_INSTANCE_NAME, replicaId: env.REPLICA_ID };
+    const serviceInstances = loadServiceInstances(env.SERVICE_INSTANCES_FILE);
     return {
       module: AppModule,
+      global: true,
       imports: [
         ObservabilityModule.forRoot({ ...identity, level: env.LOG_LEVEL }),
         NatsModule.forRoot({ servers: env.NATS_URL, instanceName: env.SERVICE_INSTANCE_NAME, replicaId: env.REPLICA_ID, service: SERVICE }),
         PersistenceModule.forRoot({ dataSource: dataSourceOptions(env), migrate: true }),
         AuthModule.forRoot({ tenants: tenantSourceFromEnv(env) }),
+        ServiceInstancesModule.forRoot(serviceInstances),
+        ApplicationsModule,
+        ConfigsModule,
+        IntegrationsModule.forRoot(env),
       ],
+      providers: [
+        { provide: PlatformTenant, useValue: new PlatformTenant(env.PLATFORM_TENANT) },
+        { provide: PlatformEventSink, useExisting: EventRecorder },
+      ],
+      exports: [PlatformTenant, PlatformEventSink],
     };
   }
 }

@@ -1,7 +1,21 @@
+import { z } from 'zod';
 import { loadEnv, requireTenantSource, serviceEnvShape } from '@kaa/config';
 
 export const envShape = {
   ...serviceEnvShape({ port: 8081, instanceName: 'tekton' }),
+  /** YAML or JSON file with the `kaa.service-instances` map (read once at start). */
+  SERVICE_INSTANCES_FILE: z.string({ error: 'required: the YAML or JSON file with the kaa.service-instances map' }).min(1),
+  /** Tenant whose service accounts may read every tenant's configs through the export paths. */
+  PLATFORM_TENANT: z.string().min(1).default('kaa'),
+  /** Integrations: key (>= 32 characters) from which the provider-secret encryption key is derived. */
+  SECRETS_ENCRYPTION_KEY: z.string({ error: 'required: at least 32 characters; provider secrets are encrypted with a key derived from it' }).min(32, 'must be at least 32 characters'),
+  /** Integrations: first retry delay and the cap of the exponential backoff, in milliseconds. */
+  INTEGRATIONS_RETRY_BASE_MS: z.coerce.number().int().min(1).default(1000),
+  INTEGRATIONS_RETRY_MAX_MS: z.coerce.number().int().min(1).default(300_000),
+  /** Integrations: sends per delivery before it is dead-lettered. */
+  INTEGRATIONS_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(8),
+  /** Integrations: how often the delivery worker looks for due deliveries when not woken earlier. */
+  INTEGRATIONS_POLL_MS: z.coerce.number().int().min(10).default(1000),
 };
 
 export type TektonEnv = ReturnType<typeof loadTektonEnv>;

@@ -1,0 +1,87 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Res } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { CurrentTenant, RequireScopes } from '@kaa/auth';
+import { API_PREFIX } from '@kaa/server';
+import { Change, type ChangeContext } from '../common/change-context.js';
+import { ApplicationsService } from './applications.service.js';
+import { CreateApplicationDto, CreateAppVersionDto, UpdateApplicationDto, UpdateAppVersionDto } from './dto/application.dto.js';
+
+const location = (...segments: string[]) => `/${API_PREFIX}/${segments.map(encodeURIComponent).join('/')}`;
+
+@ApiTags('applications')
+@Controller('applications')
+export class ApplicationsController {
+  constructor(private readonly applications: ApplicationsService) {}
+
+  @Post()
+  @RequireScopes('tenant:application:create')
+  async create(@Change() ctx: ChangeContext, @Body() dto: CreateApplicationDto, @Res({ passthrough: true }) reply: FastifyReply) {
+    const app = await this.applications.create(ctx, dto);
+    reply.status(201).header('location', location('applications', app.name));
+    return app;
+  }
+
+  @Get()
+  @RequireScopes('application:read')
+  list(@CurrentTenant() tenantId: string) {
+    return this.applications.list(tenantId);
+  }
+
+  @Get(':app')
+  @RequireScopes('application:read')
+  get(@CurrentTenant() tenantId: string, @Param('app') app: string) {
+    return this.applications.get(tenantId, app);
+  }
+
+  @Patch(':app')
+  @RequireScopes('application:update')
+  update(@Change() ctx: ChangeContext, @Param('app') app: string, @Body() dto: UpdateApplicationDto) {
+    return this.applications.update(ctx, app, dto);
+  }
+
+  @Delete(':app')
+  @HttpCode(204)
+  @RequireScopes('application:delete')
+  async remove(@Change() ctx: ChangeContext, @Param('app') app: string) {
+    await this.applications.remove(ctx, app);
+  }
+
+  @Post(':app/app-versions')
+  @RequireScopes('application:update')
+  async createVersion(
+    @Change() ctx: ChangeContext,
+    @Param('app') app: string,
+    @Body() dto: CreateAppVersionDto,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const version = await this.applications.createVersion(ctx, app, dto);
+    reply.status(201).header('location', location('applications', app, 'app-versions', version.name));
+    return version;
+  }
+
+  @Get(':app/app-versions')
+  @RequireScopes('application:read')
+  listVersions(@CurrentTenant() tenantId: string, @Param('app') app: string) {
+    return this.applications.listVersions(tenantId, app);
+  }
+
+  @Get(':app/app-versions/:version')
+  @RequireScopes('application:read')
+  getVersion(@CurrentTenant() tenantId: string, @Param('app') app: string, @Param('version') version: string) {
+    return this.applications.getVersion(tenantId, app, version);
+  }
+
+  @Patch(':app/app-versions/:version')
+  @RequireScopes('application:update')
+  updateVersion(@Change() ctx: ChangeContext, @Param('app') app: string, @Param('version') version: string, @Body() dto: UpdateAppVersionDto) {
+    return this.applications.updateVersion(ctx, app, version, dto);
+  }
+
+  @Delete(':app/app-versions/:version')
+  @HttpCode(204)
+  @RequireScopes('application:delete')
+  async removeVersion(@Change() ctx: ChangeContext, @Param('app') app: string, @Param('version') version: string) {
+    await this.applications.removeVersion(ctx, app, version);
+  }
+}

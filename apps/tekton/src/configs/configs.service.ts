@@ -1,0 +1,452 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import fastJsonPatch from 'fast-json-patch';
+import { DataSource, In, type EntityManager, type FindOptionsWhere } from 'typeorm';
+import type { AuthUser } from '@kaa/auth';
+import { badRequest, notFound, validationFailed, type Violation } from '@kaa/server';
+import { AppVersion } from '../applications/app-version.entity.js';
+import { Application } from '../applications/application.entity.js';
+import { ApplicationsService } from '../applications/applications.service.js';
+import type { ChangeContext } from '../common/change-context.js';
+import { PlatformTenant, readsAllTenants } from '../common/access.js';
+import type { PlatformEventType } from '../events/platform-event.js';
+import { ChangeAnnouncer, type EventDraft } from '../messaging/change-announcer.js';
+import { ScmpNotices, type NoticeScope } from '../messaging/scmp-notices.js';
+import type { ConfigLevel } from '../service-instances/service-instance.js';
+import { ServiceInstanceRegistry } from '../service-instances/service-instance.registry.js';
+import { appDocument, isObject, readAppDocument, readTenantDocument, tenantDocument, type Json } from './config-documents.js';
+import { ConfigRevision } from './config-revision.entity.js';
+import { mergePatch } from './merge-patch.js';
+import { ServiceConfig } from './service-config.entity.js';
+
+const { compare } = fastJsonPatch;
+
+/** Which configuration: one instance's config at one level. */
+export interface ConfigTarget {
+  instance: string;
+  level: ConfigLevel;
+  tenantId: string;
+  appName: string | null;
+  appVersionName: string | null;
+}
+
+interface ConfigWrite {
+  target: ConfigTarget;
+  config: Json;
+  rolledBackFrom?: number;
+}
+
+export interface RevisionView {
+  revision: number;
+  createdDate: string;
+  author: string;
+  sourceRevision?: string;
+  source?: string;
+  rolledBackFrom?: number;
+  config: Json;
+  /** RFC 6902 operations turning the previous revision's config into this one. */
+  diff: unknown[];
+}
+
+export const scopeKey = (t: Pick<ConfigTarget, 'level' | 'tenantId' | 'appName' | 'appVersionName'>) =>
+  t.level === 'tenant' ? `tenant:${t.tenantId}` : t.level === 'application' ? `application:${t.appName}` : `app-version:${t.appVersionName}`;
+
+const EVENT_TYPE: Record<ConfigLevel, PlatformEventType> = {
+  application: 'app-config.changed',
+  'app-version': 'app-version-config.changed',
+  tenant: 'tenant-config.changed',
+};
+
+const noticeScope = (t: ConfigTarget): NoticeScope =>
+  t.appName === null ? { tenantId: t.tenantId } : t.appVersionName === null ? { tenantId: t.tenantId, appName: t.appName } : { tenantId: t.tenantId, appName: t.appName, appVersionName: t.appVersionName };
+
+const describeTarget = (t: ConfigTarget) =>
+  t.level === 'tenant' ? `tenant ${t.tenantId}` : t.level === 'application' ? `application ${t.appName}` : `application version ${t.appVersionName}`;
+
+/**
+ * Application, app-version and tenant configurations per service instance: validated against the
+ * instance's schema, kept as revisions, announced by targeted 17/SCMP notices.
+ */
+@Injectable()
+export class ConfigsService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly registry: ServiceInstanceRegistry,
+    private readonly applications: ApplicationsService,
+    private readonly notices: ScmpNotices,
+    private readonly announcer: ChangeAnnouncer,
+    private readonly platform: PlatformTenant,
+  ) {}
+
+  // ---- application and app-version configs -------------------------------------------------
+
+  async putAppConfig(ctx: ChangeContext, appName: string, body: unknown): Promise<Json> {
+    const entries = readAppDocument(body);
+    this.requireNonEmpty(entries.length);
+    const violations: Violation[] = entries.flatMap((e) =>
+      e.appName !== appName
+        ? [{ pointer: e.at, message: `must be keyed by the application in the path (${appName})` }]
+        : e.versions.length > 0
+          ? [{ pointer: `${e.at}/versions`, message: 'app-version configs go to /app-configs/applications/{app}/app-versions/{version}' }]
+          : [],
+    );
+    this.throwIf(violations);
+    return this.dataSource.transaction(async (manager) => {
+      const app = await this.applications.findApp(manager, ctx.user.tenantId, appName);
+      const writes = entries.map((e) => ({ target: this.appTarget(e.instance, app), config: e.appConfig ?? {}, at: e.at }));
+      this.validate(writes);
+      await this.write(manager, ctx, writes);
+      return this.readAppLevel(manager, app, writes.map((w) => w.target.instance));
+    });
+  }
+
+  async putVersionConfig(ctx: ChangeContext, appName: string, versionName: string, body: unknown): Promise<Json> {
+    const entries = readAppDocument(body);
+    this.requireNonEmpty(entries.length);
+    const violations: Violation[] = [];
+    for (const e of entries) {
+      if (e.appName !== appName) violations.push({ pointer: e.at, message: `must be keyed by the application in the path (${appName})` });
+      else if (e.appConfig && Object.keys(e.appConfig).length > 0) violations.push({ pointer: e.at, message: 'application-level keys go to /app-configs/applications/{app}' });
+      else if (e.versions.length !== 1 || e.versions[0].name !== versionName) violations.push({ pointer: `${e.at}/versions`, message: `must hold exactly the version in the path (${versionName})` });
+    }
+    this.throwIf(violations);
+    return this.dataSource.transaction(async (manager) => {
+      const app = await this.applications.findApp(manager, ctx.user.tenantId, appName);
+      const version = await this.applications.findVersion(manager, app, versionName);
+      const writes = entries.map((e) => ({ target: this.versionTarget(e.instance, app, version), config: e.versions[0].config, at: e.versions[0].at }));
+      this.validate(writes);
+      await this.write(manager, ctx, writes);
+      return this.readVersionLevel(manager, app, version, writes.map((w) => w.target.instance));
+    });
+  }
+
+  async patchAppConfig(ctx: ChangeContext, appName: string, instance: string | undefined, patch: unknown): Promise<Json> {
+    const name = this.requireInstanceParam(instance);
+    return this.dataSource.transaction(async (manager) => {
+      const app = await this.applications.findApp(manager, ctx.user.tenantId, appName);
+      const target = this.appTarget(name, app);
+      await this.patch(manager, ctx, target, unwrapPatch(patch, name, ['applications', appName]));
+      return this.readAppLevel(manager, app, [name]);
+    });
+  }
+
+  async patchVersionConfig(ctx: ChangeContext, appName: string, versionName: string, instance: string | undefined, patch: unknown): Promise<Json> {
+    const name = this.requireInstanceParam(instance);
+    return this.dataSource.transaction(async (manager) => {
+      const app = await this.applications.findApp(manager, ctx.user.tenantId, appName);
+      const version = await this.applications.findVersion(manager, app, versionName);
+      await this.patch(manager, ctx, this.versionTarget(name, app, version), unwrapPatch(patch, name, ['applications', appName, 'versions', versionName]));
+      return this.readVersionLevel(manager, app, version, [name]);
+    });
+  }
+
+  async getAppConfig(user: AuthUser, appName: string, instance: string | undefined): Promise<Json> {
+    const manager = this.dataSource.manager;
+    const app = await this.applications.findApp(manager, this.readTenant(user), appName);
+    return this.readAppLevel(manager, app, instance === undefined ? undefined : [this.registry.require(instance).name]);
+  }
+
+  async getVersionConfig(user: AuthUser, appName: string, versionName: string, instance: string | undefined): Promise<Json> {
+    const manager = this.dataSource.manager;
+    const app = await this.applications.findApp(manager, this.readTenant(user), appName);
+    const version = await this.applications.findVersion(manager, app, versionName);
+    return this.readVersionLevel(manager, app, version, instance === undefined ? undefined : [this.registry.require(instance).name]);
+  }
+
+  /** Full export: every visible application and version, per instance, `{}` where nothing is stored. */
+  async exportAppConfigs(user: AuthUser, instances: string[], tenantId: string | undefined): Promise<Json> {
+    const names = instances.length > 0 ? instances.map((i) => this.registry.require(i).name) : this.registry.list().map((i) => i.name);
+    const tenant = this.exportTenant(user, tenantId);
+    const manager = this.dataSource.manager;
+    const apps = await manager.getRepository(Application).find({ where: tenant === null ? {} : { tenantId: tenant }, order: { name: 'ASC' } });
+    const appIds = apps.map((a) => a.id);
+    const versions = appIds.length ? await manager.getRepository(AppVersion).find({ where: { applicationId: In(appIds) }, order: { name: 'ASC' } }) : [];
+    const configs = await manager.getRepository(ServiceConfig).find({
+      where: { serviceInstance: In(names), level: In(['application', 'app-version']), ...(tenant === null ? {} : { tenantId: tenant }) },
+    });
+    const stored = new Map(configs.map((c) => [`${c.serviceInstance}\u0000${c.scopeKey}`, c.config]));
+    const get = (instance: string, key: string) => stored.get(`${instance}\u0000${key}`) ?? {};
+    const result: Record<string, Record<string, Json>> = {};
+    for (const instance of names) {
+      result[instance] = Object.fromEntries(
+        apps.map((app) => [
+          app.name,
+          {
+            ...get(instance, scopeKey({ level: 'application', tenantId: app.tenantId, appName: app.name, appVersionName: null })),
+            versions: Object.fromEntries(
+              versions.filter((v) => v.applicationId === app.id).map((v) => [v.name, get(instance, scopeKey({ level: 'app-version', tenantId: app.tenantId, appName: app.name, appVersionName: v.name }))]),
+            ),
+          },
+        ]),
+      );
+    }
+    return appDocument(result);
+  }
+
+  /** Bulk load of the full map in one transaction: all or nothing; unchanged configs are skipped. */
+  async bulkLoad(ctx: ChangeContext, body: unknown): Promise<{ changed: number }> {
+    const entries = readAppDocument(body);
+    return this.dataSource.transaction(async (manager) => {
+      const writes: (ConfigWrite & { at: string })[] = [];
+      for (const entry of entries) {
+        this.registry.require(entry.instance);
+        const app = await this.applications.findApp(manager, ctx.user.tenantId, entry.appName);
+        if (entry.appConfig) writes.push({ target: this.appTarget(entry.instance, app), config: entry.appConfig, at: entry.at });
+        for (const v of entry.versions) {
+          const version = await this.applications.findVersion(manager, app, v.name);
+          writes.push({ target: this.versionTarget(entry.instance, app, version), config: v.config, at: v.at });
+        }
+      }
+      this.validate(writes);
+      return { changed: await this.write(manager, ctx, writes, { skipUnchanged: true }) };
+    });
+  }
+
+  // ---- tenant configs -------------------------------------------------------------------------
+
+  async putTenantConfigs(ctx: ChangeContext, body: unknown): Promise<Json> {
+    const entries = readTenantDocument(body);
+    this.requireNonEmpty(entries.length);
+    if (entries.some((e) => e.tenantId !== ctx.user.tenantId)) throw notFound('tenant not found');
+    const writes = entries.map((e) => ({ target: this.tenantTarget(this.registry.require(e.instance).name, e.tenantId), config: e.config, at: e.at }));
+    this.validate(writes);
+    return this.dataSource.transaction(async (manager) => {
+      await this.write(manager, ctx, writes);
+      return this.readTenantLevel(manager, writes.map((w) => w.target.instance), ctx.user.tenantId);
+    });
+  }
+
+  async getTenantConfigs(user: AuthUser, instance: string | undefined, tenantId: string | undefined): Promise<Json> {
+    const instances = instance === undefined ? undefined : [this.registry.require(instance).name];
+    return this.readTenantLevel(this.dataSource.manager, instances, this.exportTenant(user, tenantId));
+  }
+
+  // ---- history ----------------------------------------------------------------------------------
+
+  async history(user: AuthUser, target: TargetRef): Promise<RevisionView[]> {
+    const resolved = await this.resolve(this.dataSource.manager, target, user.tenantId);
+    const revisions = await this.dataSource.getRepository(ConfigRevision).find({
+      where: { serviceInstance: resolved.instance, scopeKey: scopeKey(resolved) },
+      order: { revision: 'ASC' },
+    });
+    let previous: Json = {};
+    const views = revisions.map((r) => {
+      const view: RevisionView = {
+        revision: r.revision,
+        createdDate: new Date(r.createdDate).toISOString(),
+        author: r.author,
+        ...(r.sourceRevision ? { sourceRevision: r.sourceRevision } : {}),
+        ...(r.source ? { source: r.source } : {}),
+        ...(r.rolledBackFrom !== null ? { rolledBackFrom: r.rolledBackFrom } : {}),
+        config: r.config,
+        diff: compare(previous, r.config),
+      };
+      previous = r.config;
+      return view;
+    });
+    return views.reverse();
+  }
+
+  /** Re-applies an old revision as a new one, validated and announced like any change. */
+  async rollback(ctx: ChangeContext, target: TargetRef, revision: number): Promise<RevisionView> {
+    return this.dataSource.transaction(async (manager) => {
+      const resolved = await this.resolve(manager, target, ctx.user.tenantId);
+      const old = await manager.getRepository(ConfigRevision).findOne({ where: { serviceInstance: resolved.instance, scopeKey: scopeKey(resolved), revision } });
+      if (!old) throw notFound(`revision ${revision} not found`);
+      const write = { target: resolved, config: old.config, rolledBackFrom: revision, at: '' };
+      this.validate([write]);
+      await this.write(manager, ctx, [write]);
+      const latest = await manager.getRepository(ConfigRevision).findOneOrFail({ where: { serviceInstance: resolved.instance, scopeKey: scopeKey(resolved) }, order: { revision: 'DESC' } });
+      const previous = await manager.getRepository(ConfigRevision).findOne({ where: { serviceInstance: resolved.instance, scopeKey: scopeKey(resolved), revision: latest.revision - 1 } });
+      return {
+        revision: latest.revision,
+        createdDate: new Date(latest.createdDate).toISOString(),
+        author: latest.author,
+        ...(latest.sourceRevision ? { sourceRevision: latest.sourceRevision } : {}),
+        ...(latest.source ? { source: latest.source } : {}),
+        rolledBackFrom: revision,
+        config: latest.config,
+        diff: compare(previous?.config ?? {}, latest.config),
+      };
+    });
+  }
+
+  // ---- internals ------------------------------------------------------------------------------
+
+  private async resolve(manager: EntityManager, ref: TargetRef, tenantId: string | undefined): Promise<ConfigTarget> {
+    const instance = this.registry.require(this.requireInstanceParam(ref.instance)).name;
+    if (ref.level === 'tenant') {
+      const tenant = ref.tenantId ?? tenantId;
+      if (!tenant) throw badRequest('tenantId is required');
+      if (tenantId !== undefined && tenant !== tenantId) throw notFound('tenant not found');
+      return this.tenantTarget(instance, tenant);
+    }
+    const app = await this.applications.findApp(manager, tenantId ?? null, ref.appName);
+    if (ref.level === 'application') return this.appTarget(instance, app);
+    return this.versionTarget(instance, app, await this.applications.findVersion(manager, app, ref.appVersionName));
+  }
+
+  private async patch(manager: EntityManager, ctx: ChangeContext, target: ConfigTarget, patch: unknown) {
+    await this.lock(manager, target);
+    const current = await manager.getRepository(ServiceConfig).findOne({ where: { serviceInstance: target.instance, scopeKey: scopeKey(target) } });
+    const next = mergePatch(current?.config ?? {}, patch);
+    const write = { target, config: next as Json, at: '' };
+    this.validate([write]);
+    await this.write(manager, ctx, [write]);
+  }
+
+  /** Stores each config with a revision and writes its notice and platform event; returns how many changed. */
+  private async write(manager: EntityManager, ctx: ChangeContext, writes: ConfigWrite[], options: { skipUnchanged?: boolean } = {}): Promise<number> {
+    const notices = [];
+    const events: EventDraft[] = [];
+    for (const { target, config, rolledBackFrom } of writes) {
+      const key = scopeKey(target);
+      await this.lock(manager, target);
+      const repo = manager.getRepository(ServiceConfig);
+      const current = await repo.findOne({ where: { serviceInstance: target.instance, scopeKey: key } });
+      if (options.skipUnchanged && compare(current?.config ?? {}, config).length === 0) continue;
+      const revision = (current?.revision ?? 0) + 1;
+      if (current) {
+        Object.assign(current, { config, revision, updatedDate: new Date() });
+        await repo.save(current);
+      } else {
+        await repo.save(repo.create({ serviceInstance: target.instance, level: target.level, tenantId: target.tenantId, appName: target.appName, appVersionName: target.appVersionName, scopeKey: key, config, revision }));
+      }
+      const id = randomUUID();
+      const revisions = manager.getRepository(ConfigRevision);
+      await revisions.save(revisions.create({
+        id,
+        serviceInstance: target.instance,
+        level: target.level,
+        tenantId: target.tenantId,
+        appName: target.appName,
+        appVersionName: target.appVersionName,
+        scopeKey: key,
+        revision,
+        config,
+        author: ctx.author,
+        sourceRevision: ctx.revision ?? null,
+        source: ctx.source ?? null,
+        rolledBackFrom: rolledBackFrom ?? null,
+      }));
+      notices.push(this.notices.targeted(target.instance, 'upsert', noticeScope(target), ctx.correlationId));
+      events.push({
+        id,
+        type: EVENT_TYPE[target.level],
+        tenantId: target.tenantId,
+        ...(target.appName ? { application: target.appName } : {}),
+        ...(target.appVersionName ? { appVersion: target.appVersionName } : {}),
+        serviceInstance: target.instance,
+        summary: `${target.instance} configuration of ${describeTarget(target)} ${rolledBackFrom ? `rolled back to revision ${rolledBackFrom}` : 'changed'} by ${ctx.author} (revision ${revision})`,
+        data: { configRevision: revision },
+      });
+    }
+    await this.announcer.announce(manager, ctx, notices, events);
+    return notices.length;
+  }
+
+  /** Serializes writers of one configuration (revision numbers stay gapless and ordered). */
+  private async lock(manager: EntityManager, target: ConfigTarget) {
+    await manager.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`tekton:config:${target.instance}:${scopeKey(target)}`]);
+  }
+
+  private validate(writes: { target: ConfigTarget; config: unknown; at: string }[]) {
+    const violations = writes.flatMap((w) => {
+      const extra = w.target.level === 'application' && isObject(w.config) && 'versions' in w.config ? [{ pointer: `${w.at}/versions`, message: '"versions" is reserved for app-version configs' }] : [];
+      return [...extra, ...this.registry.violations(w.target.instance, w.target.level, w.config, w.at)];
+    });
+    if (violations.length > 0) throw validationFailed('configuration does not match the service instance schema', violations);
+  }
+
+  private throwIf(violations: Violation[]) {
+    if (violations.length > 0) throw validationFailed('request body does not match the path', violations);
+  }
+
+  private requireNonEmpty(count: number) {
+    if (count === 0) throw badRequest('the body names no configuration');
+  }
+
+  private requireInstanceParam(instance: string | undefined): string {
+    if (!instance) throw badRequest('serviceInstanceName is required');
+    return this.registry.require(instance).name;
+  }
+
+  private appTarget(instance: string, app: Application): ConfigTarget {
+    this.registry.require(instance);
+    return { instance, level: 'application', tenantId: app.tenantId, appName: app.name, appVersionName: null };
+  }
+
+  private versionTarget(instance: string, app: Application, version: AppVersion): ConfigTarget {
+    this.registry.require(instance);
+    return { instance, level: 'app-version', tenantId: app.tenantId, appName: app.name, appVersionName: version.name };
+  }
+
+  private tenantTarget(instance: string, tenantId: string): ConfigTarget {
+    return { instance, level: 'tenant', tenantId, appName: null, appVersionName: null };
+  }
+
+  /** Tenant a read is confined to; null when the caller reads every tenant. */
+  private readTenant(user: AuthUser): string | null {
+    return readsAllTenants(user, this.platform) ? null : user.tenantId;
+  }
+
+  private exportTenant(user: AuthUser, tenantId: string | undefined): string | null {
+    if (readsAllTenants(user, this.platform)) return tenantId ?? null;
+    if (tenantId !== undefined && tenantId !== user.tenantId) throw notFound('tenant not found');
+    return user.tenantId;
+  }
+
+  private async readAppLevel(manager: EntityManager, app: Application, instances: string[] | undefined): Promise<Json> {
+    const configs = await this.stored(manager, { level: 'application', tenantId: app.tenantId, appName: app.name }, instances);
+    const result: Record<string, Record<string, Json>> = {};
+    for (const instance of instances ?? configs.map((c) => c.serviceInstance)) {
+      result[instance] = { [app.name]: configs.find((c) => c.serviceInstance === instance)?.config ?? {} };
+    }
+    return appDocument(result);
+  }
+
+  private async readVersionLevel(manager: EntityManager, app: Application, version: AppVersion, instances: string[] | undefined): Promise<Json> {
+    const configs = await this.stored(manager, { level: 'app-version', tenantId: app.tenantId, appName: app.name, appVersionName: version.name }, instances);
+    const result: Record<string, Record<string, Json>> = {};
+    for (const instance of instances ?? configs.map((c) => c.serviceInstance)) {
+      result[instance] = { [app.name]: { versions: { [version.name]: configs.find((c) => c.serviceInstance === instance)?.config ?? {} } } };
+    }
+    return appDocument(result);
+  }
+
+  private async readTenantLevel(manager: EntityManager, instances: string[] | undefined, tenantId: string | null): Promise<Json> {
+    const configs = await this.stored(manager, { level: 'tenant', ...(tenantId === null ? {} : { tenantId }) }, instances);
+    const result: Record<string, Record<string, Json>> = {};
+    for (const instance of instances ?? []) result[instance] = {};
+    for (const c of configs) (result[c.serviceInstance] ??= {})[c.tenantId] = c.config;
+    return tenantDocument(result);
+  }
+
+  private stored(manager: EntityManager, where: FindOptionsWhere<ServiceConfig>, instances: string[] | undefined) {
+    return manager.getRepository(ServiceConfig).find({
+      where: { ...where, ...(instances ? { serviceInstance: In(instances) } : {}) },
+      order: { serviceInstance: 'ASC', tenantId: 'ASC' },
+    });
+  }
+}
+
+export type TargetRef =
+  | { level: 'application'; instance?: string; appName: string }
+  | { level: 'app-version'; instance?: string; appName: string; appVersionName: string }
+  | { level: 'tenant'; instance?: string; tenantId?: string };
+
+/**
+ * A PATCH body is the merge patch of the config itself; the nested layout of the PUT body
+ * (`{instance: {kaa: {...path...}}}`) is accepted too and unwrapped.
+ */
+function unwrapPatch(patch: unknown, instance: string, path: string[]): unknown {
+  if (!isObject(patch) || Object.keys(patch).length !== 1 || !isObject(patch[instance])) return patch;
+  let node: unknown = patch[instance];
+  for (const key of ['kaa', ...path]) {
+    if (!isObject(node) || Object.keys(node).length !== 1 || !(key in node)) return patch;
+    node = node[key];
+  }
+  return node;
+}
+

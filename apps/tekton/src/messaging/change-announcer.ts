@@ -1,0 +1,37 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { OutboxService, type OutgoingMessage } from '@kaa/persistence';
+import type { ChangeContext } from '../common/change-context.js';
+import { PlatformEventSink, type PlatformEvent } from '../events/platform-event.js';
+
+export type EventDraft = Omit<PlatformEvent, 'id' | 'occurredAt' | 'author' | 'revision' | 'source'> & { id?: string };
+
+/**
+ * Writes what a change announces (17/SCMP notices to the outbox, platform events to the sink)
+ * inside the change's own transaction, so a committed change is always announced.
+ */
+@Injectable()
+export class ChangeAnnouncer {
+  constructor(
+    private readonly outbox: OutboxService,
+    private readonly sink: PlatformEventSink,
+  ) {}
+
+  async announce(manager: EntityManager, ctx: ChangeContext, notices: OutgoingMessage[], events: EventDraft[]): Promise<void> {
+    await this.outbox.enqueue(manager, notices);
+    const occurredAt = new Date().toISOString();
+    await this.sink.record(
+      manager,
+      events.map((draft) => ({
+        ...draft,
+        id: draft.id ?? randomUUID(),
+        occurredAt,
+        author: ctx.author,
+        ...(ctx.revision ? { revision: ctx.revision } : {}),
+        ...(ctx.source ? { source: ctx.source } : {}),
+        data: { ...draft.data, correlationId: ctx.correlationId },
+      })),
+    );
+  }
+}
