@@ -42,7 +42,7 @@ export interface Tekton {
 }
 
 /** Starts tekton in-process on its own schema and instance name, with a dev issuer for tenants. */
-export async function startTekton(options: { tenants?: string[]; clients?: DevClient[]; natsUrl?: string; instance?: string } = {}): Promise<Tekton> {
+export async function startTekton(options: { tenants?: string[]; clients?: DevClient[]; natsUrl?: string; instance?: string; replicaId?: string } = {}): Promise<Tekton> {
   const issuer = await DevIssuer.start({ tenants: options.tenants ?? ['acme', 'globex', 'kaa'], clients: options.clients });
   const instance = options.instance ?? uniqueName('tekton');
   const tenantsFile = await writeTempFile('tenants.json', JSON.stringify(issuer.tenants()));
@@ -52,6 +52,7 @@ export async function startTekton(options: { tenants?: string[]; clients?: DevCl
       DATABASE_URL: testDatabaseUrl(),
       NATS_URL: options.natsUrl ?? testNatsUrl(),
       SERVICE_INSTANCE_NAME: instance,
+      REPLICA_ID: options.replicaId,
       TENANTS_FILE: tenantsFile,
       SERVICE_INSTANCES_FILE: instancesFile,
       LOG_LEVEL: 'silent',
