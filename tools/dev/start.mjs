@@ -23,10 +23,12 @@ const intEnv = (name, fallback) => {
 };
 
 const TOKEN_LIFETIME_SECONDS = 8 * 60 * 60;
+// ECR serves every tenant, so its service account lives in the platform tenant (tekton's
+// PLATFORM_TENANT, default `kaa`), whose kaa:* scopes read all tenants' configs.
 const ECR_CLIENT = {
   clientId: 'ecr',
   clientSecret: 'ecr-dev-secret',
-  tenant: 'demo',
+  tenant: 'kaa',
   scope: 'kaa:application:read kaa:tenant:configuration:read',
 };
 
@@ -305,8 +307,8 @@ async function main() {
   const testingLib = join(workspaceRoot, 'libs', 'testing', 'dist', 'index.js');
   if (!existsSync(testingLib)) throw new Error(`${testingLib} is missing: the build did not produce @kaa/testing (the DevIssuer).`);
   const { DevIssuer } = await import(pathToFileURL(testingLib).href);
-  issuer = await DevIssuer.start({ port: issuerPort, host: '127.0.0.1', tenants: ['demo', 'acme'], clients: [ECR_CLIENT] });
-  log(`dev OAuth issuer on ${issuer.baseUrl} (tenants demo, acme; client ${ECR_CLIENT.clientId}/${ECR_CLIENT.clientSecret} for ecr)`);
+  issuer = await DevIssuer.start({ port: issuerPort, host: '127.0.0.1', tenants: ['demo', 'acme', 'kaa'], clients: [ECR_CLIENT] });
+  log(`dev OAuth issuer on ${issuer.baseUrl} (tenants demo, acme and the platform tenant kaa; client ${ECR_CLIENT.clientId}/${ECR_CLIENT.clientSecret} for ecr)`);
 
   const tenantsFile = join(dataDir, 'tenants.json');
   writeFileSync(tenantsFile, `${JSON.stringify(issuer.tenants(), null, 2)}\n`);
