@@ -1,3 +1,7 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { writeTempFile } from '@kaa/testing';
 import { connect, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import { eventually, testNatsUrl } from '@kaa/testing';
 import { watch, watchEventCodec, type WatchEvent } from '@kaa/protocols';
@@ -25,7 +29,9 @@ describe('watch event listener over mutual TLS', () => {
     proxyReplica = await startWatcher({ instance: sut.instance, issuer: sut.issuer, env: { TRUSTED_PROXIES: '127.0.0.1' } });
     nc = await connect({ servers: testNatsUrl() });
     sub = nc.subscribe(watch.patterns.changed(sut.instance), {
-      callback: (_error, msg) => received.push(watchEventCodec.decode(msg.data)),
+      callback: (_error, msg) => {
+        received.push(watchEventCodec.decode(msg.data));
+      },
     });
     await nc.flush();
     runtime = await sut.register('rt-1', 'rt1.example.com');
@@ -160,6 +166,17 @@ describe('watch event listener over mutual TLS', () => {
     expect((await publishedBeforeSentinel()).map((e) => e.watchedName)).not.toContain('via-proxy-forged');
   });
 
+  it('sender CLI posts an event with a runtime certificate (Go key spelling)', async () => {
+    const credentials = await writeTempFile('runtime.json', JSON.stringify(runtime));
+    const { stdout } = await run(process.execPath, [
+      CLI, '--url', sut.listenerUrl, '--component', COMPONENT, '--credentials', credentials,
+      '--namespace', 'kyma-system', '--name', 'from-cli', '--group', 'operator.kyma-project.io', '--version', 'v1beta2', '--kind', 'Kyma', '--go-keys',
+    ]);
+    expect(stdout).toMatch(/^200 /);
+    const event = await eventually(() => received.find((e) => e.watchedName === 'from-cli'));
+    expect(event).toMatchObject({ runtimeId: 'rt-1', watchedNamespace: 'kyma-system' });
+  });
+
   it('answers the HTTP contract: 405, 413, 400, 404 without watcher, 422 for an unwatched GVK', async () => {
     const opts = { ca: runtime.caBundle, credentials: runtime };
     const get = await postEvent(sut.listenerUrl, PATH, { ...opts, method: 'GET' });
@@ -177,6 +194,9 @@ describe('watch event listener over mutual TLS', () => {
     expect(await publishedBeforeSentinel()).toEqual([]);
   });
 });
+
+const run = promisify(execFile);
+const CLI = join(import.meta.dirname, '../../../tools/watch-send/watch-send.mjs');
 
 async function untrustedXfccCount(watcher: Watcher): Promise<number> {
   const text = await (await fetch(`${watcher.baseUrl}/metrics`)).text();

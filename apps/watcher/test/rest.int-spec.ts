@@ -1,3 +1,4 @@
+import { ConfigError } from '@kaa/config';
 import { cleanUp, startWatcher, type Watcher } from './support.js';
 
 const watcherBody = {
@@ -53,5 +54,18 @@ describe('watcher REST API', () => {
     expect((await sut.api('POST', '/watchers', { ...watcherBody, field: 'metadata' })).status).toBe(400);
     expect((await sut.api('DELETE', `/watchers/${id}`)).status).toBe(204);
     expect((await sut.api('GET', `/watchers/${id}`)).status).toBe(404);
+  });
+
+  it('refuses to start another replica whose WATCHER_CA_KEY_SECRET cannot decrypt the stored CA key', async () => {
+    const start = startWatcher({ instance: sut.instance, issuer: sut.issuer, env: { WATCHER_CA_KEY_SECRET: 'another-secret-that-is-32-characters-or-more' } });
+    const error = await start.then(
+      async (w) => {
+        await w.close();
+        return undefined;
+      },
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).issues[0].variable).toBe('WATCHER_CA_KEY_SECRET');
   });
 });

@@ -54,7 +54,13 @@ export async function startWatcher(options: { instance?: string; env?: Record<st
     ...options.env,
   });
   const app = await createWatcherApp(env);
-  await app.listen({ port: 0, host: '127.0.0.1' });
+  try {
+    await app.listen({ port: 0, host: '127.0.0.1' });
+  } catch (error) {
+    await app.close().catch(() => undefined);
+    if (!options.issuer) await issuer.close();
+    throw error;
+  }
   const baseUrl = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   const listenerUrl = `https://127.0.0.1:${app.get(ListenerServer).port()}`;
   const api: Watcher['api'] = async (method, path, body, opts = {}) => {

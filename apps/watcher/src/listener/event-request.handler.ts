@@ -5,7 +5,7 @@ import type { TLSSocket } from 'node:tls';
 import { Inject, Injectable } from '@nestjs/common';
 import { CORRELATION_HEADER, LOGGER, runWithCorrelation, type Logger } from '@kaa/observability';
 import { WATCHER_ENV, type WatcherEnv } from '../config/env.js';
-import { WatcherMetrics, type ListenerOutcome } from '../messaging/watcher-metrics.js';
+import { WatcherMetrics } from '../messaging/watcher-metrics.js';
 import { chainsTo } from './client-certificate.js';
 import { TrustStore } from './trust-store.js';
 import { MalformedEventError, MAX_BODY_BYTES, parseWatchEventBody } from './watch-event-body.js';
