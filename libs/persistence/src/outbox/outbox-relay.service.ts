@@ -1,10 +1,10 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import pg from 'pg';
 import type { DataSource } from 'typeorm';
 import { NatsClient, natsHeadersFrom } from '@kaa/nats';
 import { LOGGER, MetricsService, type Logger } from '@kaa/observability';
 import { quoteIdent, schemaOf } from '../data-source.js';
+import { NotifiedLoop } from '../notified-loop.js';
 import { outboxChannel } from './outbox.service.js';
 
 interface Row {
@@ -25,11 +25,7 @@ const BATCH = 500;
 @Injectable()
 export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly schema: string;
-  private listener?: pg.Client;
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
-  private again = false;
-  private stopped = false;
+  private readonly loop: NotifiedLoop;
   private failures = 0;
 
   constructor(
@@ -39,59 +35,28 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
     this.schema = schemaOf(dataSource);
+    this.loop = new NotifiedLoop({
+      dataSource,
+      channel: outboxChannel(this.schema),
+      name: `${this.schema}-outbox`,
+      logger,
+      work: () => this.drain(),
+      nextDelayMs: () => (this.failures ? Math.min(30_000, 250 * 2 ** this.failures) : 1000),
+    });
   }
 
   async onApplicationBootstrap() {
     this.nats.onReconnect(() => this.kick());
-    await this.listen();
-    this.schedule(0);
+    await this.loop.start();
   }
 
   async onApplicationShutdown() {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running;
-    await this.listener?.end().catch(() => undefined);
+    await this.loop.stop();
   }
 
   /** Publishes whatever is pending now; resolves when the outbox is empty or publishing failed. */
   kick(): Promise<void> {
-    if (this.stopped) return Promise.resolve();
-    if (this.running) {
-      this.again = true;
-      return this.running;
-    }
-    this.running = this.drain().finally(() => {
-      this.running = undefined;
-      if (this.again && !this.stopped) {
-        this.again = false;
-        void this.kick();
-      }
-    });
-    return this.running;
-  }
-
-  private schedule(ms: number) {
-    clearTimeout(this.timer);
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      void this.kick().finally(() => this.schedule(this.failures ? Math.min(30_000, 250 * 2 ** this.failures) : 1000));
-    }, ms);
-    this.timer.unref();
-  }
-
-  private async listen() {
-    const options = this.dataSource.options as { url?: string };
-    const client = new pg.Client({ connectionString: options.url, application_name: `${this.schema}-outbox` });
-    client.on('notification', () => void this.kick());
-    client.on('error', (error) => {
-      this.logger.warn({ err: error.message }, 'outbox listener lost its connection; polling until it is back');
-      this.listener = undefined;
-      setTimeout(() => void this.listen().catch(() => undefined), 1000).unref();
-    });
-    await client.connect();
-    await client.query(`LISTEN ${quoteIdent(outboxChannel(this.schema))}`);
-    this.listener = client;
+    return this.loop.kick();
   }
 
   private async drain() {

@@ -1,10 +1,9 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import pg from 'pg';
 import { Counter } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import { LOGGER, MetricsService, type Logger } from '@kaa/observability';
-import { quoteIdent, schemaOf } from '@kaa/persistence';
+import { NotifiedLoop, quoteIdent, schemaOf } from '@kaa/persistence';
 import type { PlatformEvent } from '../../events/platform-event.js';
 import { deliveryChannel } from '../events/event-recorder.service.js';
 import { INTEGRATIONS_OPTIONS, type IntegrationsOptions, type ProviderType } from '../integrations.options.js';
@@ -40,11 +39,7 @@ const MAX_ERROR_LENGTH = 500;
 @Injectable()
 export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly schema: string;
-  private readonly rawSchema: string;
-  private listener?: pg.Client;
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
-  private again = false;
+  private readonly loop: NotifiedLoop;
   private stopped = false;
   private readonly outcomes: Counter<'outcome'>;
 
@@ -55,66 +50,36 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     metrics: MetricsService,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
-    this.rawSchema = schemaOf(dataSource);
-    this.schema = quoteIdent(this.rawSchema);
+    const rawSchema = schemaOf(dataSource);
+    this.schema = quoteIdent(rawSchema);
     this.outcomes = new Counter({
       name: 'integration_delivery_attempts_total',
       help: 'Integration delivery attempts by outcome (delivered, failed, dead, skipped)',
       labelNames: ['outcome'] as const,
       registers: [metrics.registry],
     });
+    this.loop = new NotifiedLoop({
+      dataSource,
+      channel: deliveryChannel(rawSchema),
+      name: `${rawSchema}-integrations`,
+      logger,
+      work: () => this.drain(),
+      nextDelayMs: () => this.options.pollMs,
+    });
   }
 
   async onApplicationBootstrap() {
-    await this.listen().catch((error: Error) => this.logger.warn({ err: error.message }, 'integrations: LISTEN failed; polling only'));
-    this.schedule(0);
+    await this.loop.start();
   }
 
   async beforeApplicationShutdown() {
     this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running;
-    await this.listener?.end().catch(() => undefined);
+    await this.loop.stop();
   }
 
   /** Sends whatever is due now; resolves when nothing due is left. */
   kick(): Promise<void> {
-    if (this.stopped) return Promise.resolve();
-    if (this.running) {
-      this.again = true;
-      return this.running;
-    }
-    this.running = this.drain().finally(() => {
-      this.running = undefined;
-      if (this.again && !this.stopped) {
-        this.again = false;
-        void this.kick();
-      }
-    });
-    return this.running;
-  }
-
-  private schedule(ms: number) {
-    clearTimeout(this.timer);
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      void this.kick().finally(() => this.schedule(this.options.pollMs));
-    }, ms);
-    this.timer.unref();
-  }
-
-  private async listen() {
-    const options = this.dataSource.options as { url?: string };
-    const client = new pg.Client({ connectionString: options.url, application_name: `${this.rawSchema}-integrations` });
-    client.on('notification', () => void this.kick());
-    client.on('error', (error) => {
-      this.logger.warn({ err: error.message }, 'integrations listener lost its connection; polling until it is back');
-      this.listener = undefined;
-      if (!this.stopped) setTimeout(() => void this.listen().catch(() => undefined), 1000).unref();
-    });
-    await client.connect();
-    await client.query(`LISTEN ${quoteIdent(deliveryChannel(this.rawSchema))}`);
-    this.listener = client;
+    return this.loop.kick();
   }
 
   private async drain() {
