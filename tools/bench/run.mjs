@@ -2,7 +2,7 @@
 // each step against a baseline measured in the same run, and writes BENCHMARKS.md. Bounded to
 // --budget-seconds (default 600) in all; every step has its own bound and stops its processes.
 //
-//   npm run bench -- [--only=1,2,3,4,5] [--seconds=8] [--changes=1000] [--scale-rows=1000000]
+//   npm run bench -- [--only=1,2,3,4,5] [--seconds=10] [--changes=1000] [--scale-rows=1000000]
 //                    [--no-build] [--cpu-prof] [--app-log-level=warn] [--out=BENCHMARKS.md]
 import { spawn } from 'node:child_process';
 import { openSync, closeSync, readFileSync, mkdirSync } from 'node:fs';
@@ -20,7 +20,7 @@ import * as scaleStep from './steps/scale.mjs';
 function parseArgs(argv) {
   const opts = {
     only: null,
-    seconds: 8,
+    seconds: 10,
     changes: 1000,
     scaleRows: 1_000_000,
     build: true,
@@ -122,7 +122,8 @@ async function main() {
   const deadline = Date.now() + opts.budgetSeconds * 1000;
   const machine = machineInfo();
   const ctx = new BenchContext(opts);
-  const command = ['npm run bench', ...process.argv.slice(2)].join(' ').replace('bench --', 'bench --');
+  const args = process.argv.slice(2);
+  const command = ['npm run bench', ...(args.length ? ['--', ...args] : [])].join(' ');
 
   let interrupted = false;
   for (const signal of ['SIGINT', 'SIGTERM']) {

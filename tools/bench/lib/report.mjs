@@ -41,7 +41,8 @@ export function writeReport(ctx, { file, steps, machine, startedAt, finishedAt, 
     lines.push(`| ${esc(r.step)} | ${esc(r.figure)} | ${esc(r.ours)} | ${esc(r.baseline)} | ${esc(r.ratio)} | ${esc(r.target)} | ${esc(r.result)} |`);
   }
   lines.push('');
-  lines.push('Ratio = ours ÷ baseline (for latencies: ours ÷ baseline, lower is better; for throughput: higher is better). Latencies are per request, from `process.hrtime.bigint()` at send to completion, percentiles by nearest rank over all samples; autocannon\'s own histogram for the HTTP steps.', '');
+  lines.push('Ratio = ours ÷ baseline (for latencies: ours ÷ baseline, lower is better; for throughput: higher is better). Latencies are per request, from `process.hrtime.bigint()` at send to completion, percentiles by nearest rank over all samples; autocannon\'s own histogram for the HTTP steps. ' +
+      'On a shared 2-core machine a p99 over a 10 s window is easily dominated by other processes being scheduled: read p99 ratios only from a quiet run (see the load average above).', '');
 
   if (ctx.skipped.length) {
     lines.push('## Skipped', '');
