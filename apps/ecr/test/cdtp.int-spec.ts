@@ -45,7 +45,9 @@ describe('ecr over 6/CDTP, 9/ELCE and 21/TLE (reference schemas on the wire)', (
     call = api(ecr.base, await issuer.mint('acme', { scope: ALL_SCOPES }));
     nc = await natsConnection();
     updates = nc.subscribe(cdtp.configUpdated(ecr.instance), {
-      callback: (_error, msg) => received.push(updatedType.fromBuffer(Buffer.from(msg.data)) as Updated),
+      callback: (_error, msg) => {
+        received.push(updatedType.fromBuffer(Buffer.from(msg.data)) as Updated);
+      },
     });
     await nc.flush();
   });

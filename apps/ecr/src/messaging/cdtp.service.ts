@@ -5,6 +5,7 @@ import { DEFAULT_CONFIG_NAME, isConfigName } from '../configs/config-keys.js';
 import { ConfigsService } from '../configs/configs.service.js';
 import { HistoryService, IMPLICITLY_APPLIED } from '../history/history.service.js';
 import { JSON_CONTENT_TYPE } from './config-updated.publisher.js';
+import { hasNul } from './wire-strings.js';
 
 export const NOT_CHANGED = 'Not changed';
 
@@ -25,6 +26,9 @@ export class CdtpService {
       endpointId: request.endpointId,
     };
     const name = request.configName ?? DEFAULT_CONFIG_NAME;
+    if (hasNul(request.endpointId, request.appVersionName, request.configId, request.configName)) {
+      return { ...base, statusCode: 400, reasonPhrase: 'identifiers must not contain NUL characters' };
+    }
     if (request.endpointId === '' || request.appVersionName === '') {
       return { ...base, statusCode: 400, reasonPhrase: 'endpointId and appVersionName are required' };
     }

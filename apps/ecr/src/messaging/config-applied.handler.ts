@@ -5,6 +5,7 @@ import { LOGGER, MetricsService, runWithCorrelation, type Logger } from '@kaa/ob
 import { ConfigsService } from '../configs/configs.service.js';
 import { ANY_CONSUMER } from '../config/env.js';
 import { HistoryService } from '../history/history.service.js';
+import { hasNul } from './wire-strings.js';
 
 export const CDTP_CONSUMERS = Symbol('ecr:cdtp-consumer-instances');
 const METRIC_SUBJECT = 'cdtp.configApplied';
@@ -42,6 +43,7 @@ export class ConfigAppliedHandler implements OnApplicationBootstrap {
     }
     return runWithCorrelation(event.correlationId, async () => {
       if (isExpired(event)) return 'expired';
+      if (hasNul(event.endpointId, event.appVersionName, event.configId, event.reasonPhrase)) return 'rejected';
       const confirmation = {
         endpointId: event.endpointId,
         appVersionName: event.appVersionName,

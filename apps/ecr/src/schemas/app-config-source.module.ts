@@ -5,8 +5,12 @@ import type { EcrEnv } from '../config/env.js';
 
 /** Neither Tekton nor a file: no schemas, nothing required. */
 class EmptyAppConfigSource extends AppConfigSource {
-  async start() {}
-  async stop() {}
+  start(): Promise<void> {
+    return Promise.resolve();
+  }
+  stop(): Promise<void> {
+    return Promise.resolve();
+  }
   current(): ServiceConfigTree {
     return emptyTree();
   }
