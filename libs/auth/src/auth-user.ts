@@ -6,6 +6,8 @@ export interface AuthUser {
   subject: string;
   clientId?: string;
   scopes: ReadonlySet<string>;
+  /** The token's `exp`, in milliseconds. */
+  expiresAt?: number;
 }
 
 export const REQUIRED_SCOPES = 'kaa:requiredScopes';

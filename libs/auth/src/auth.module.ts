@@ -4,6 +4,7 @@ import { PassportModule } from '@nestjs/passport';
 import { JwtAuthGuard, ScopesGuard } from './guards.js';
 import { AuthOptions, JwtStrategy } from './jwt.strategy.js';
 import { TenantRegistry, type TenantSource } from './tenant-registry.js';
+import { VerifiedTokenCache } from './verified-token-cache.js';
 
 export interface AuthModuleOptions {
   tenants: TenantSource;
@@ -31,10 +32,11 @@ export class AuthModule implements OnApplicationShutdown {
         },
         { provide: AuthOptions, useValue: Object.assign(new AuthOptions(), { allowedTenants: options.allowedTenants ?? [] }) },
         JwtStrategy,
+        { provide: VerifiedTokenCache, useFactory: () => new VerifiedTokenCache() },
         { provide: APP_GUARD, useClass: JwtAuthGuard },
         { provide: APP_GUARD, useClass: ScopesGuard },
       ],
-      exports: [TenantRegistry, AuthOptions],
+      exports: [TenantRegistry, AuthOptions, VerifiedTokenCache],
     };
   }
 

@@ -3,17 +3,35 @@ import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import { IS_PUBLIC } from '@kaa/observability';
 import { REQUIRED_SCOPES, type AuthUser } from './auth-user.js';
+import { VerifiedTokenCache } from './verified-token-cache.js';
+
+interface GuardedRequest {
+  headers: Record<string, string | string[] | undefined>;
+  user?: AuthUser;
+}
 
 /** Every route needs a valid bearer token unless marked @Public(). */
 @Injectable()
 export class JwtAuthGuard extends AuthGuard('jwt') {
-  constructor(private readonly reflector: Reflector) {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly verified: VerifiedTokenCache,
+  ) {
     super();
   }
 
-  override canActivate(context: ExecutionContext) {
+  override async canActivate(context: ExecutionContext): Promise<boolean> {
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()])) return true;
-    return super.canActivate(context);
+    const request = context.switchToHttp().getRequest<GuardedRequest>();
+    const token = bearerToken(request.headers.authorization);
+    const known = token ? this.verified.get(token) : undefined;
+    if (known) {
+      request.user = known;
+      return true;
+    }
+    const allowed = (await super.canActivate(context)) as boolean;
+    if (allowed && token && request.user?.expiresAt) this.verified.set(token, request.user, request.user.expiresAt);
+    return allowed;
   }
 
   override handleRequest<T>(error: unknown, user: T, info: unknown): T {
@@ -24,6 +42,11 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
     }
     return user;
   }
+}
+
+function bearerToken(header: string | string[] | undefined): string | undefined {
+  const value = Array.isArray(header) ? header[0] : header;
+  return value?.startsWith('Bearer ') ? value.slice(7).trim() || undefined : undefined;
 }
 
 @Injectable()

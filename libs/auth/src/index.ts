@@ -3,5 +3,6 @@ export { CurrentTenant, CurrentUser, REQUIRED_SCOPES, RequireScopes, type AuthUs
 export { ClientCredentialsTokenSource, TokenRequestError, type ClientCredentials } from './client-credentials.js';
 export { JwtAuthGuard, ScopesGuard } from './guards.js';
 export { ACCEPTED_ALGORITHMS, AuthOptions, JwtStrategy } from './jwt.strategy.js';
+export { VerifiedTokenCache } from './verified-token-cache.js';
 export { TenantRegistry, TenantSourceError, tenantSourceFromEnv, type Tenant, type TenantSource } from './tenant-registry.js';
 export { Public } from '@kaa/observability';

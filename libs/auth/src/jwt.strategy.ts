@@ -18,6 +18,7 @@ interface TokenClaims {
   scope?: string;
   azp?: string;
   client_id?: string;
+  exp?: number;
 }
 
 /**
@@ -57,6 +58,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
       subject: claims.sub ?? claims.azp ?? claims.client_id ?? 'unknown',
       clientId: claims.azp ?? claims.client_id,
       scopes: new Set((claims.scope ?? '').split(' ').filter(Boolean)),
+      expiresAt: claims.exp === undefined ? undefined : claims.exp * 1000,
     };
   }
 
