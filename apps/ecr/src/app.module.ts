@@ -8,7 +8,7 @@ import { ConfigsModule } from './configs/configs.module.js';
 import { dataSourceOptions } from './database/options.js';
 import { HistoryModule } from './history/history.module.js';
 import { MessagingModule } from './messaging/messaging.module.js';
-import { AppConfigSourceModule } from './schemas/app-config-source.module.js';
+import { appConfigSourceModule } from './schemas/app-config-source.module.js';
 import { TenancyModule } from './tenancy/tenancy.module.js';
 
 export const SERVICE = 'ecr';
@@ -25,7 +25,7 @@ export class AppModule {
         PersistenceModule.forRoot({ dataSource: dataSourceOptions(env), migrate: true }),
         AuthModule.forRoot({ tenants: tenantSourceFromEnv(env), allowedTenants: env.TENANTS_ALLOWED }),
         TenancyModule.forRoot(env.TENANTS_ALLOWED),
-        AppConfigSourceModule.forRoot(env),
+        appConfigSourceModule(env),
         HistoryModule.forRoot({ maxPageSize: env.STATUSES_MAX_PAGE_SIZE }),
         ConfigsModule,
         MessagingModule.forRoot({ consumers: env.CDTP_CONSUMER_INSTANCES }),

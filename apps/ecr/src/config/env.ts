@@ -11,6 +11,12 @@ export const envShape = {
   TOKEN_URL: env.httpUrl().optional(),
   CLIENT_ID: z.string().min(1).optional(),
   CLIENT_SECRET: z.string().min(1).optional(),
+  /** Scope requested with the client-credentials token for Tekton (optional). */
+  TEKTON_TOKEN_SCOPE: z.string().min(1).optional(),
+  /** Tekton instance whose 17/SCMP broadcasts to follow; absent = any. */
+  TEKTON_INSTANCE_NAME: z.string().regex(INSTANCE_NAME_PATTERN, 'must be a service instance name').optional(),
+  /** How long the start waits for Tekton's first answer before failing. */
+  TEKTON_START_TIMEOUT_MS: z.coerce.number().int().min(1000).default(30_000),
   /** Without Tekton: the same `kaa.applications` tree from a YAML or JSON file. */
   APP_CONFIG_FILE: z.string().min(1).optional(),
   APP_CONFIG_WATCH: env.bool(false),

@@ -1,5 +1,5 @@
 import { DynamicModule, Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
-import { AppConfigSource, FileAppConfigSource, emptyTree, type ConfigChange, type ServiceConfigTree } from '@kaa/tekton-client';
+import { AppConfigSource, FileAppConfigSource, TektonClientModule, emptyTree, type ConfigChange, type ServiceConfigTree } from '@kaa/tekton-client';
 import { LOGGER, type Logger } from '@kaa/observability';
 import type { EcrEnv } from '../config/env.js';
 
@@ -20,9 +20,27 @@ class EmptyAppConfigSource extends AppConfigSource {
 }
 
 /**
- * Where ECR's application tree (endpoint-configuration schemas) comes from: Tekton when
- * `TEKTON_URL` is set, else `APP_CONFIG_FILE`. A malformed file stops the start.
+ * Where ECR's application tree (endpoint-configuration schemas) comes from: Tekton (REST,
+ * refreshed on 17/SCMP notices and NATS reconnects) when `TEKTON_URL` is set, else
+ * `APP_CONFIG_FILE`. An unreachable Tekton or a malformed file stops the start.
  */
+export function appConfigSourceModule(env: EcrEnv): DynamicModule {
+  if (env.TEKTON_URL && env.TOKEN_URL && env.CLIENT_ID && env.CLIENT_SECRET) {
+    return TektonClientModule.forRoot({
+      tektonUrl: env.TEKTON_URL,
+      instanceName: env.SERVICE_INSTANCE_NAME,
+      tektonInstance: env.TEKTON_INSTANCE_NAME,
+      tokenUrl: env.TOKEN_URL,
+      clientId: env.CLIENT_ID,
+      clientSecret: env.CLIENT_SECRET,
+      scope: env.TEKTON_TOKEN_SCOPE,
+      startTimeoutMs: env.TEKTON_START_TIMEOUT_MS,
+    });
+  }
+  return AppConfigSourceModule.forRoot(env);
+}
+
+/** The local alternative to Tekton: `APP_CONFIG_FILE`, or an empty tree. */
 @Global()
 @Module({})
 export class AppConfigSourceModule implements OnApplicationShutdown {
@@ -36,9 +54,6 @@ export class AppConfigSourceModule implements OnApplicationShutdown {
           provide: AppConfigSource,
           inject: [LOGGER],
           useFactory: async (logger: Logger) => {
-            if (env.TEKTON_URL) {
-              throw new Error('TEKTON_URL is set but this build has no Tekton client; use APP_CONFIG_FILE');
-            }
             if (!env.APP_CONFIG_FILE) {
               logger.warn('neither TEKTON_URL nor APP_CONFIG_FILE is set: no endpoint configuration schemas');
               return new EmptyAppConfigSource();
