@@ -1,0 +1,17 @@
+import { parseAppVersionName, requireConfigName } from './config-keys.js';
+
+describe('config keys', () => {
+  it('splits an app version name at its last "-"', () => {
+    expect(parseAppVersionName('smart-kettle-v1')).toEqual({ appVersionName: 'smart-kettle-v1', appName: 'smart-kettle', nameSuffix: 'v1' });
+    expect(parseAppVersionName('kettle')).toBeUndefined();
+    expect(parseAppVersionName('Kettle-v1')).toBeUndefined();
+    expect(parseAppVersionName('kettle-v_1')).toBeUndefined();
+  });
+
+  it('defaults the config name to "default" and refuses odd names', () => {
+    expect(requireConfigName(undefined)).toBe('default');
+    expect(requireConfigName('')).toBe('default');
+    expect(requireConfigName('wifi_2')).toBe('wifi_2');
+    expect(() => requireConfigName('a.b')).toThrow('invalid configuration name');
+  });
+});
