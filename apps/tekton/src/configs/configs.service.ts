@@ -4,6 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import fastJsonPatch from 'fast-json-patch';
 import { DataSource, In, type EntityManager, type FindOptionsWhere } from 'typeorm';
 import type { AuthUser } from '@kaa/auth';
+import { quoteIdent, schemaOf } from '@kaa/persistence';
 import { badRequest, notFound, validationFailed, type Violation } from '@kaa/server';
 import { AppVersion } from '../applications/app-version.entity.js';
 import { Application } from '../applications/application.entity.js';
@@ -303,33 +304,18 @@ export class ConfigsService {
     for (const { target, config, rolledBackFrom } of writes) {
       const key = scopeKey(target);
       await this.lock(manager, target);
-      const repo = manager.getRepository(ServiceConfig);
-      const current = await repo.findOne({ where: { serviceInstance: target.instance, scopeKey: key } });
-      if (options.skipUnchanged && compare(current?.config ?? {}, config).length === 0) continue;
-      const revision = (current?.revision ?? 0) + 1;
-      if (current) {
-        Object.assign(current, { config, revision, updatedDate: new Date() });
-        await repo.save(current);
-      } else {
-        await repo.save(repo.create({ serviceInstance: target.instance, level: target.level, tenantId: target.tenantId, appName: target.appName, appVersionName: target.appVersionName, scopeKey: key, config, revision }));
+      if (options.skipUnchanged) {
+        const current = await manager.getRepository(ServiceConfig).findOne({ where: { serviceInstance: target.instance, scopeKey: key } });
+        if (compare(current?.config ?? {}, config).length === 0) continue;
       }
+      const revision = await this.upsertConfig(manager, target, key, config);
       const id = randomUUID();
-      const revisions = manager.getRepository(ConfigRevision);
-      await revisions.save(revisions.create({
-        id,
-        serviceInstance: target.instance,
-        level: target.level,
-        tenantId: target.tenantId,
-        appName: target.appName,
-        appVersionName: target.appVersionName,
-        scopeKey: key,
-        revision,
-        config,
-        author: ctx.author,
-        sourceRevision: ctx.revision ?? null,
-        source: ctx.source ?? null,
-        rolledBackFrom: rolledBackFrom ?? null,
-      }));
+      await manager.query(
+        `INSERT INTO ${this.table('config_revision')}
+           (id, service_instance, level, tenant_id, app_name, app_version_name, scope_key, revision, config, author, source_revision, source, rolled_back_from)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+        [id, target.instance, target.level, target.tenantId, target.appName, target.appVersionName, key, revision, JSON.stringify(config), ctx.author, ctx.revision ?? null, ctx.source ?? null, rolledBackFrom ?? null],
+      );
       notices.push(this.notices.targeted(target.instance, 'upsert', noticeScope(target), ctx.correlationId));
       events.push({
         id,
@@ -344,6 +330,24 @@ export class ConfigsService {
     }
     await this.announcer.announce(manager, ctx, notices, events);
     return notices.length;
+  }
+
+  private table(name: string) {
+    return `${quoteIdent(schemaOf(this.dataSource))}.${name}`;
+  }
+
+  /** Stores the config as the next revision in one statement; returns that revision's number. */
+  private async upsertConfig(manager: EntityManager, target: ConfigTarget, key: string, config: Json): Promise<number> {
+    const rows: { revision: number }[] = await manager.query(
+      `INSERT INTO ${this.table('service_config')}
+         (service_instance, level, tenant_id, app_name, app_version_name, scope_key, config, revision)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, 1)
+       ON CONFLICT (service_instance, scope_key)
+       DO UPDATE SET config = EXCLUDED.config, revision = service_config.revision + 1, updated_date = now()
+       RETURNING revision`,
+      [target.instance, target.level, target.tenantId, target.appName, target.appVersionName, key, JSON.stringify(config)],
+    );
+    return rows[0].revision;
   }
 
   /** Serializes writers of one configuration (revision numbers stay gapless and ordered). */
