@@ -2,6 +2,7 @@ import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common'
 import { cdtp, configRequestCodec, configResponseCodec, isExpired, ProtocolDecodeError, type ConfigRequest, type ConfigResponseInput } from '@kaa/protocols';
 import { NatsClient, type HandlerOutcome, type InboundMessage } from '@kaa/nats';
 import { LOGGER, MetricsService, runWithCorrelation, type Logger } from '@kaa/observability';
+import { statusOf } from '@kaa/server';
 import { CdtpService } from './cdtp.service.js';
 
 const METRIC_SUBJECT = 'cdtp.request';
@@ -32,7 +33,7 @@ export class CdtpRequestHandler implements OnApplicationBootstrap {
       this.metrics.decodeFailures.inc({ subject: METRIC_SUBJECT });
       this.logger.warn({ err: error.message, reply: msg.reply }, 'undecodable ConfigRequest');
       if (msg.reply) {
-        this.reply(msg, { correlationId: '', timestamp: Date.now(), appVersionName: '', endpointId: '', statusCode: 400, reasonPhrase: `Malformed ConfigRequest: ${error.message}` });
+        this.reply(msg, { correlationId: '', timestamp: Date.now(), appVersionName: '', endpointId: '', statusCode: statusOf('BAD_REQUEST'), reasonPhrase: `Malformed ConfigRequest: ${error.message}` });
       }
       return 'decode_error';
     }

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigRequest, ConfigResponseInput } from '@kaa/protocols';
 import { LOGGER, type Logger } from '@kaa/observability';
+import { statusOf } from '@kaa/server';
 import { DEFAULT_CONFIG_NAME, isConfigName } from '../configs/config-keys.js';
 import { ConfigsService } from '../configs/configs.service.js';
 import { HistoryService, IMPLICITLY_APPLIED } from '../history/history.service.js';
@@ -27,18 +28,18 @@ export class CdtpService {
     };
     const name = request.configName ?? DEFAULT_CONFIG_NAME;
     if (hasNul(request.endpointId, request.appVersionName, request.configId, request.configName)) {
-      return { ...base, statusCode: 400, reasonPhrase: 'identifiers must not contain NUL characters' };
+      return { ...base, statusCode: statusOf('BAD_REQUEST'), reasonPhrase: 'identifiers must not contain NUL characters' };
     }
     if (request.endpointId === '' || request.appVersionName === '') {
-      return { ...base, statusCode: 400, reasonPhrase: 'endpointId and appVersionName are required' };
+      return { ...base, statusCode: statusOf('BAD_REQUEST'), reasonPhrase: 'endpointId and appVersionName are required' };
     }
-    if (!isConfigName(name)) return { ...base, statusCode: 400, reasonPhrase: `invalid configName ${JSON.stringify(name)}` };
+    if (!isConfigName(name)) return { ...base, statusCode: statusOf('BAD_REQUEST'), reasonPhrase: `invalid configName ${JSON.stringify(name)}` };
 
     const current = await this.configs.effectiveConfig(request.endpointId, request.appVersionName, name);
     if (!current) {
       return {
         ...base,
-        statusCode: 404,
+        statusCode: statusOf('NOT_FOUND'),
         reasonPhrase: `no configuration ${name} for endpoint ${request.endpointId} in app version ${request.appVersionName}`,
       };
     }
