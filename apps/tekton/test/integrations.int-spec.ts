@@ -7,17 +7,11 @@ import type { DataSource } from 'typeorm';
 import { NatsClient, NatsHeaders } from '@kaa/nats';
 import { cdtp, configAppliedCodec } from '@kaa/protocols';
 import { DevIssuer, dropSchema, eventually, query, testDatabaseUrl, testNatsUrl, uniqueName, writeTempFile } from '@kaa/testing';
-import { jest } from '@jest/globals';
-import type { PlatformEvent } from '../src/events/platform-event.js';
-
-// @fastify/static (the OpenAPI UI's assets) needs an ESM-only package jest cannot require on
-// Node 20; these tests need no docs assets, so a no-op plugin stands in.
-jest.unstable_mockModule('@fastify/static', () => ({ default: async () => undefined }));
-const { createTektonApp } = await import('../src/app.js');
-const { loadTektonEnv } = await import('../src/config/env.js');
-const { PlatformEventSink } = await import('../src/events/platform-event.js');
-const { DeliveryWorker } = await import('../src/integrations/delivery/delivery-worker.service.js');
-const { messageEventId } = await import('../src/integrations/messaging/normalize.js');
+import { createTektonApp } from '../src/app.js';
+import { loadTektonEnv } from '../src/config/env.js';
+import { PlatformEventSink, type PlatformEvent } from '../src/events/platform-event.js';
+import { DeliveryWorker } from '../src/integrations/delivery/delivery-worker.service.js';
+import { messageEventId } from '../src/integrations/messaging/normalize.js';
 
 const SERVICE_INSTANCES_YAML = `
 kaa:
