@@ -1,8 +1,8 @@
 import { DynamicModule, Global, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
-import { JwtAuthGuard, ScopesGuard } from './guards.js';
-import { AuthOptions, JwtStrategy } from './jwt.strategy.js';
+import { createJwtAuthGuard, ScopesGuard } from './guards.js';
+import { AuthOptions, createJwtStrategy } from './jwt.strategy.js';
 import { TenantRegistry, type TenantSource } from './tenant-registry.js';
 import { VerifiedTokenCache } from './verified-token-cache.js';
 
@@ -17,7 +17,11 @@ export interface AuthModuleOptions {
 export class AuthModule implements OnApplicationShutdown {
   constructor(private readonly tenants: TenantRegistry) {}
 
+  private static instances = 0;
+
   static forRoot(options: AuthModuleOptions): DynamicModule {
+    // passport's strategy registry is process-wide: each app gets a strategy of its own.
+    const strategy = `kaa-jwt-${++AuthModule.instances}`;
     return {
       module: AuthModule,
       imports: [PassportModule],
@@ -31,9 +35,9 @@ export class AuthModule implements OnApplicationShutdown {
           },
         },
         { provide: AuthOptions, useValue: Object.assign(new AuthOptions(), { allowedTenants: options.allowedTenants ?? [] }) },
-        JwtStrategy,
+        createJwtStrategy(strategy),
         { provide: VerifiedTokenCache, useFactory: () => new VerifiedTokenCache() },
-        { provide: APP_GUARD, useClass: JwtAuthGuard },
+        { provide: APP_GUARD, useClass: createJwtAuthGuard(strategy) },
         { provide: APP_GUARD, useClass: ScopesGuard },
       ],
       exports: [TenantRegistry, AuthOptions, VerifiedTokenCache],

@@ -1,4 +1,4 @@
-import { ExecutionContext, ForbiddenException, Injectable, UnauthorizedException, type CanActivate } from '@nestjs/common';
+import { ExecutionContext, ForbiddenException, Injectable, UnauthorizedException, type CanActivate, type Type } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import { IS_PUBLIC } from '@kaa/observability';
@@ -10,38 +10,41 @@ interface GuardedRequest {
   user?: AuthUser;
 }
 
-/** Every route needs a valid bearer token unless marked @Public(). */
-@Injectable()
-export class JwtAuthGuard extends AuthGuard('jwt') {
-  constructor(
-    private readonly reflector: Reflector,
-    private readonly verified: VerifiedTokenCache,
-  ) {
-    super();
-  }
-
-  override async canActivate(context: ExecutionContext): Promise<boolean> {
-    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()])) return true;
-    const request = context.switchToHttp().getRequest<GuardedRequest>();
-    const token = bearerToken(request.headers.authorization);
-    const known = token ? this.verified.get(token) : undefined;
-    if (known) {
-      request.user = known;
-      return true;
+/** Every route needs a valid bearer token unless marked @Public(); `strategy` names the passport strategy. */
+export function createJwtAuthGuard(strategy: string): Type<CanActivate> {
+  @Injectable()
+  class JwtAuthGuard extends AuthGuard(strategy) {
+    constructor(
+      private readonly reflector: Reflector,
+      private readonly verified: VerifiedTokenCache,
+    ) {
+      super();
     }
-    const allowed = (await super.canActivate(context)) as boolean;
-    if (allowed && token && request.user?.expiresAt) this.verified.set(token, request.user, request.user.expiresAt);
-    return allowed;
-  }
 
-  override handleRequest<T>(error: unknown, user: T, info: unknown): T {
-    if (error instanceof ForbiddenException) throw error;
-    if (error || !user) {
-      const reason = error instanceof Error ? error.message : info instanceof Error ? info.message : 'missing bearer token';
-      throw new UnauthorizedException(reason === 'No auth token' ? 'missing bearer token' : `invalid token: ${reason}`);
+    override async canActivate(context: ExecutionContext): Promise<boolean> {
+      if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()])) return true;
+      const request = context.switchToHttp().getRequest<GuardedRequest>();
+      const token = bearerToken(request.headers.authorization);
+      const known = token ? this.verified.get(token) : undefined;
+      if (known) {
+        request.user = known;
+        return true;
+      }
+      const allowed = (await super.canActivate(context)) as boolean;
+      if (allowed && token && request.user?.expiresAt) this.verified.set(token, request.user, request.user.expiresAt);
+      return allowed;
     }
-    return user;
+
+    override handleRequest<T>(error: unknown, user: T, info: unknown): T {
+      if (error instanceof ForbiddenException) throw error;
+      if (error || !user) {
+        const reason = error instanceof Error ? error.message : info instanceof Error ? info.message : 'missing bearer token';
+        throw new UnauthorizedException(reason === 'No auth token' ? 'missing bearer token' : `invalid token: ${reason}`);
+      }
+      return user;
+    }
   }
+  return JwtAuthGuard;
 }
 
 function bearerToken(header: string | string[] | undefined): string | undefined {

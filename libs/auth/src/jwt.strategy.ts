@@ -1,5 +1,5 @@
 import { KeyObject } from 'node:crypto';
-import { ForbiddenException, Injectable } from '@nestjs/common';
+import { ForbiddenException, Injectable, type Type } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, type JWTVerifyGetKey } from 'jose';
 import { ExtractJwt, Strategy } from 'passport-jwt';
@@ -22,76 +22,80 @@ interface TokenClaims {
 }
 
 /**
- * passport-jwt verifies signature, expiry and algorithm; the key comes from the JWKS of the
+ * A passport-jwt strategy registered under `name` (passport's registry is process-wide, so
+ * every app in a process gets its own). passport-jwt verifies signature, expiry and algorithm; the key comes from the JWKS of the
  * issuer named in the token, and only issuers of known tenants are trusted.
  */
-@Injectable()
-export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
-  private readonly keySets = new Map<string, JWTVerifyGetKey>();
-  private readonly pems = new WeakMap<object, string>();
+export function createJwtStrategy(name: string): Type<unknown> {
+  @Injectable()
+  class JwtStrategy extends PassportStrategy(Strategy, name) {
+    private readonly keySets = new Map<string, JWTVerifyGetKey>();
+    private readonly pems = new WeakMap<object, string>();
 
-  constructor(
-    private readonly tenants: TenantRegistry,
-    private readonly options: AuthOptions,
-  ) {
-    super({
-      jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
-      algorithms: [...ACCEPTED_ALGORITHMS],
-      ignoreExpiration: false,
-      secretOrKeyProvider: (_request: unknown, rawJwt: string, done: (err: Error | null, key?: string) => void) => {
-        this.keyFor(rawJwt).then(
-          (key) => done(null, key),
-          (error: Error) => done(error),
-        );
-      },
-    });
-  }
+    constructor(
+      private readonly tenants: TenantRegistry,
+      private readonly options: AuthOptions,
+    ) {
+      super({
+        jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
+        algorithms: [...ACCEPTED_ALGORITHMS],
+        ignoreExpiration: false,
+        secretOrKeyProvider: (_request: unknown, rawJwt: string, done: (err: Error | null, key?: string) => void) => {
+          this.keyFor(rawJwt).then(
+            (key) => done(null, key),
+            (error: Error) => done(error),
+          );
+        },
+      });
+    }
 
-  validate(claims: TokenClaims): AuthUser {
-    const tenant = this.tenants.list().find((t) => t.issuer === claims.iss);
-    if (!tenant) throw new ForbiddenException('unknown tenant');
-    if (this.options.allowedTenants.length > 0 && !this.options.allowedTenants.includes(tenant.id)) {
-      throw new ForbiddenException(`tenant ${tenant.id} is not served by this instance`);
-    }
-    return {
-      tenantId: tenant.id,
-      subject: claims.sub ?? claims.azp ?? claims.client_id ?? 'unknown',
-      clientId: claims.azp ?? claims.client_id,
-      scopes: new Set((claims.scope ?? '').split(' ').filter(Boolean)),
-      expiresAt: claims.exp === undefined ? undefined : claims.exp * 1000,
-    };
-  }
-
-  private async keyFor(rawJwt: string): Promise<string> {
-    let issuer: string | undefined;
-    let header;
-    try {
-      header = decodeProtectedHeader(rawJwt);
-      issuer = decodeJwt(rawJwt).iss;
-    } catch {
-      throw new Error('malformed token');
-    }
-    if (!header.alg || !(ACCEPTED_ALGORITHMS as readonly string[]).includes(header.alg)) {
-      throw new Error(`token algorithm ${header.alg ?? 'none'} is not accepted`);
-    }
-    if (!issuer) throw new Error('token has no issuer');
-    const tenant = await this.tenants.findByIssuer(issuer);
-    if (!tenant) throw new Error('token issuer is not a known tenant');
-    let keySet = this.keySets.get(tenant.jwksUri);
-    if (!keySet) {
-      keySet = createRemoteJWKSet(new URL(tenant.jwksUri), { cooldownDuration: 5000, timeoutDuration: 5000 });
-      this.keySets.set(tenant.jwksUri, keySet);
-    }
-    try {
-      const key = await keySet(header as Parameters<JWTVerifyGetKey>[0], { payload: '', signature: '' } as never);
-      let pem = this.pems.get(key);
-      if (!pem) {
-        pem = KeyObject.from(key as Parameters<typeof KeyObject.from>[0]).export({ type: 'spki', format: 'pem' }).toString();
-        this.pems.set(key, pem);
+    validate(claims: TokenClaims): AuthUser {
+      const tenant = this.tenants.list().find((t) => t.issuer === claims.iss);
+      if (!tenant) throw new ForbiddenException('unknown tenant');
+      if (this.options.allowedTenants.length > 0 && !this.options.allowedTenants.includes(tenant.id)) {
+        throw new ForbiddenException(`tenant ${tenant.id} is not served by this instance`);
       }
-      return pem;
-    } catch (error) {
-      throw new Error(`no signing key for this token at the issuer's JWKS (${(error as Error).message})`);
+      return {
+        tenantId: tenant.id,
+        subject: claims.sub ?? claims.azp ?? claims.client_id ?? 'unknown',
+        clientId: claims.azp ?? claims.client_id,
+        scopes: new Set((claims.scope ?? '').split(' ').filter(Boolean)),
+        expiresAt: claims.exp === undefined ? undefined : claims.exp * 1000,
+      };
+    }
+
+    private async keyFor(rawJwt: string): Promise<string> {
+      let issuer: string | undefined;
+      let header;
+      try {
+        header = decodeProtectedHeader(rawJwt);
+        issuer = decodeJwt(rawJwt).iss;
+      } catch {
+        throw new Error('malformed token');
+      }
+      if (!header.alg || !(ACCEPTED_ALGORITHMS as readonly string[]).includes(header.alg)) {
+        throw new Error(`token algorithm ${header.alg ?? 'none'} is not accepted`);
+      }
+      if (!issuer) throw new Error('token has no issuer');
+      const tenant = await this.tenants.findByIssuer(issuer);
+      if (!tenant) throw new Error('token issuer is not a known tenant');
+      let keySet = this.keySets.get(tenant.jwksUri);
+      if (!keySet) {
+        keySet = createRemoteJWKSet(new URL(tenant.jwksUri), { cooldownDuration: 5000, timeoutDuration: 5000 });
+        this.keySets.set(tenant.jwksUri, keySet);
+      }
+      try {
+        const key = await keySet(header as Parameters<JWTVerifyGetKey>[0], { payload: '', signature: '' } as never);
+        let pem = this.pems.get(key);
+        if (!pem) {
+          pem = KeyObject.from(key as Parameters<typeof KeyObject.from>[0]).export({ type: 'spki', format: 'pem' }).toString();
+          this.pems.set(key, pem);
+        }
+        return pem;
+      } catch (error) {
+        throw new Error(`no signing key for this token at the issuer's JWKS (${(error as Error).message})`);
+      }
     }
   }
+  return JwtStrategy;
 }

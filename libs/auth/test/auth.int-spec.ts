@@ -96,6 +96,8 @@ describe('bearer token authentication', () => {
       expect(acme.status).toBe(403);
       const demo = await fetch(`${limited.base}/probe/any`, { headers: { authorization: `Bearer ${await issuer.mint('demo', { scope: '' })}` } });
       expect(demo.status).toBe(200);
+      // Another app in the same process keeps its own settings (passport's registry is global).
+      expect((await get('/probe/any', await issuer.mint('acme', { scope: '' }))).status).toBe(200);
     } finally {
       await limited.app.close();
     }
