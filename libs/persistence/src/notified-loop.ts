@@ -73,9 +73,10 @@ export class NotifiedLoop {
     const client = new pg.Client({ connectionString: url, application_name: this.options.name });
     client.on('notification', () => void this.kick());
     client.on('error', (error) => {
+      if (this.stopped) return;
       this.options.logger.warn({ err: error.message }, `${this.options.name}: listener lost its connection; polling until it is back`);
       this.listener = undefined;
-      if (!this.stopped) setTimeout(() => void this.listen().catch(() => undefined), 1000).unref();
+      setTimeout(() => void this.listen().catch(() => undefined), 1000).unref();
     });
     await client.connect();
     await client.query(`LISTEN ${quoteIdent(this.options.channel)}`);

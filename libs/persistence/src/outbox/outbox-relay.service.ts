@@ -1,4 +1,4 @@
-import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { NatsClient, natsHeadersFrom } from '@kaa/nats';
@@ -23,7 +23,7 @@ const BATCH = 500;
  * (transaction-scoped advisory lock), which keeps the order. Failures back off and retry.
  */
 @Injectable()
-export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdown {
+export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly schema: string;
   private readonly loop: NotifiedLoop;
   private failures = 0;
@@ -50,7 +50,8 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     await this.loop.start();
   }
 
-  async onApplicationShutdown() {
+  /** Before the data source and NATS close (their hooks run in onApplicationShutdown). */
+  async beforeApplicationShutdown() {
     await this.loop.stop();
   }
 
