@@ -1,4 +1,5 @@
 export { postgresOptions, quoteIdent, runMigrations, schemaOf, type PostgresSettings } from './data-source.js';
+export { GroupCommit } from './group-commit.js';
 export { NotifiedLoop, type NotifiedLoopOptions } from './notified-loop.js';
 export { OutboxMessage } from './outbox/outbox-message.entity.js';
 export { OutboxRelay } from './outbox/outbox-relay.service.js';

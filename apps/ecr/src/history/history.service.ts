@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource } from 'typeorm';
+import { GroupCommit } from '@kaa/persistence';
 import { TenantScope } from '../tenancy/tenant-scope.js';
 import type { ConfigStatusValue } from './config-status.entity.js';
 
@@ -53,18 +54,39 @@ const isSuccess = (statusCode: number) => statusCode >= 200 && statusCode < 300;
 /** The dispatch/confirmation history of every endpoint (the `/statuses` page). */
 @Injectable()
 export class HistoryService {
+  private readonly dispatches = new GroupCommit<DispatchedConfig>((entries) => this.storeDispatches(entries));
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(TenantScope) private readonly scope: TenantScope,
   ) {}
 
   /** A config went out in a 6/CDTP response. A confirmation it already has is kept. */
-  async recordDispatch(entry: DispatchedConfig, manager: EntityManager = this.dataSource.manager): Promise<void> {
-    await manager.query(
+  /**
+   * Records that a config was sent to an endpoint; resolves once it is stored. Concurrent
+   * dispatches share one statement and one commit.
+   */
+  recordDispatch(entry: DispatchedConfig): Promise<void> {
+    return this.dispatches.add(entry);
+  }
+
+  private async storeDispatches(entries: DispatchedConfig[]): Promise<void> {
+    // One statement may not update a row twice: keep one entry per history row.
+    const rows = [...new Map(entries.map((e) => [`${e.endpointId}\u0000${e.appVersionName}\u0000${e.configId}`, e])).values()];
+    await this.dataSource.query(
       `INSERT INTO config_status (tenant_id, endpoint_id, app_version_name, config_id, config_name, config, status, last_dispatched_date)
-       VALUES ($1, $2, $3, $4, $5, $6, 'DISPATCHED', now())
+       SELECT t.*, 'DISPATCHED', now()
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])
+         AS t(tenant_id, endpoint_id, app_version_name, config_id, config_name, config)
        ON CONFLICT (endpoint_id, app_version_name, config_id) DO UPDATE SET last_dispatched_date = now()`,
-      [entry.tenantId, entry.endpointId, entry.appVersionName, entry.configId, entry.configName, entry.config],
+      [
+        rows.map((r) => r.tenantId),
+        rows.map((r) => r.endpointId),
+        rows.map((r) => r.appVersionName),
+        rows.map((r) => r.configId),
+        rows.map((r) => r.configName),
+        rows.map((r) => r.config),
+      ],
     );
   }
 
