@@ -59,10 +59,32 @@ describe('fuzzing every subscribed subject', () => {
       await nc.flush();
     }
 
+    // ECR works through the backlog at its own pace; ask once it has (the count of handled
+    // inbound messages stops growing), so the assertion does not race the machine's load.
+    await backlogHandled(`${ecr.base.replace('/api/v1', '')}/metrics`);
     const response = await ask(ecr.instance, 'fuzz-ep', 'kettle-v1');
     expect(response.statusCode).toBe(200);
     expect(response.configId).toBe(stored.body.configId);
     const health = await fetch(`${ecr.base.replace('/api/v1', '')}/health`);
     expect(health.status).toBe(200);
-  });
+  }, 180_000);
 });
+
+async function backlogHandled(metricsUrl: string, deadlineMs = 120_000) {
+  const handled = async () => {
+    const text = await (await fetch(metricsUrl)).text();
+    return text
+      .split('\n')
+      .filter((line) => line.startsWith('nats_messages_total{') && line.includes('direction="in"'))
+      .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
+  };
+  const deadline = Date.now() + deadlineMs;
+  let last = -1;
+  for (;;) {
+    const now = await handled();
+    if (now === last && now > 0) return;
+    if (Date.now() > deadline) throw new Error(`ECR still handling the fuzz backlog after ${deadlineMs} ms (${now} handled)`);
+    last = now;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
