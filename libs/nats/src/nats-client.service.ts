@@ -1,4 +1,4 @@
-import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import { connect, headers as natsHeaders, type Msg, type MsgHdrs, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import { HealthRegistry, LOGGER, MetricsService, runWithCorrelation, type Logger, type NatsOutcome } from '@kaa/observability';
@@ -31,10 +31,11 @@ type Listener = () => void | Promise<void>;
  * resubscribes); `onReconnect` listeners re-sync state that notices may have missed.
  */
 @Injectable()
-export class NatsClient implements OnModuleInit, OnApplicationShutdown {
+export class NatsClient implements OnModuleInit, BeforeApplicationShutdown {
   private connection?: NatsConnection;
   private readonly reconnectListeners = new Set<Listener>();
   private readonly subscriptions = new Set<Subscription>();
+  private readonly inFlight = new Set<Promise<void>>();
   private connected = false;
   private js?: JetStreamClient;
   private jsm?: JetStreamManager;
@@ -79,10 +80,15 @@ export class NatsClient implements OnModuleInit, OnApplicationShutdown {
     void this.watchStatus(this.connection);
   }
 
-  async onApplicationShutdown() {
+  /**
+   * Drains before anything else closes (the data source closes in onApplicationShutdown), and
+   * waits for handlers still running, so no handler outlives the resources it uses.
+   */
+  async beforeApplicationShutdown() {
     const nc = this.connection;
     if (!nc || nc.isClosed()) return;
     await nc.drain().catch((error: Error) => this.logger.warn({ err: error.message }, 'NATS drain failed'));
+    await Promise.allSettled([...this.inFlight]);
   }
 
   /** Registers a listener called after every reconnect; returns an unregister function. */
@@ -101,7 +107,9 @@ export class NatsClient implements OnModuleInit, OnApplicationShutdown {
           this.logger.error({ err: error.message, subject }, 'subscription error');
           return;
         }
-        void this.dispatch(label, msg, handler);
+        const handling = this.dispatch(label, msg, handler);
+        this.inFlight.add(handling);
+        void handling.finally(() => this.inFlight.delete(handling));
       },
     });
     this.subscriptions.add(sub);
