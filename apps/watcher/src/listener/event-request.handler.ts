@@ -36,6 +36,12 @@ export class EventRequestHandler {
     this.trustedProxies = new Set(env.TRUSTED_PROXIES.map(normalizeAddress));
   }
 
+  /**
+   * A TLS connection's certificate is fixed at its handshake: parse it once per connection
+   * (keep-alive senders post many events on one). Revocation is still checked per event.
+   */
+  private readonly peerCertificates = new WeakMap<TLSSocket, X509Certificate>();
+
   handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const header = req.headers[CORRELATION_HEADER];
     const correlationId = typeof header === 'string' && header.length > 0 && header.length <= 128 ? header : randomUUID();
@@ -105,12 +111,16 @@ export class EventRequestHandler {
       this.logger.warn({ peer }, 'X-Forwarded-Client-Cert from an untrusted address ignored');
     }
     const socket = req.socket as TLSSocket;
+    const known = this.peerCertificates.get(socket);
+    if (known) return known;
     const peerCert = socket.getPeerCertificate();
     if (!peerCert || !peerCert.raw) throw new ListenerRefusal(401, 'no_certificate', 'a client certificate is required');
     if (!socket.authorized) {
       throw new ListenerRefusal(401, 'untrusted_certificate', `the client certificate is not trusted: ${String(socket.authorizationError ?? 'unknown reason')}`);
     }
-    return new X509Certificate(peerCert.raw);
+    const cert = new X509Certificate(peerCert.raw);
+    this.peerCertificates.set(socket, cert);
+    return cert;
   }
 }
 

@@ -25,9 +25,10 @@ export interface RuntimeCredentials extends RuntimeView {
 }
 
 /** What the listener needs to decide about a sender: the runtime named by the CN and the certificate record. */
+/** What the listener needs to know of a sender, per event. */
 export interface SenderRecords {
-  runtime: Runtime | null;
-  certificate: RuntimeCertificate | null;
+  runtime: Pick<Runtime, 'tenantId' | 'domain' | 'status'> | null;
+  certificate: Pick<RuntimeCertificate, 'revokedAt'> | null;
 }
 
 const view = (r: Runtime): RuntimeView => ({
@@ -117,12 +118,20 @@ export class RuntimesService {
   }
 
   /** Request-time lookup for the listener: revocations take effect without touching the TLS server. */
+  /** The runtime and, when issued to it, the certificate with this serial: one query per event. */
   async senderRecords(runtimeId: string, serialNumber: string): Promise<SenderRecords> {
-    const runtime = await this.dataSource.getRepository(Runtime).findOneBy({ runtimeId });
-    const certificate = runtime
-      ? await this.dataSource.getRepository(RuntimeCertificate).findOneBy({ serialNumber: normalizeSerial(serialNumber), runtimeId })
-      : null;
-    return { runtime, certificate };
+    const [row]: { tenant_id: string; domain: string; status: Runtime['status']; cert_serial: string | null; cert_revoked_at: Date | null }[] =
+      await this.dataSource.query(
+        `SELECT r.tenant_id, r.domain, r.status, c.serial_number AS cert_serial, c.revoked_at AS cert_revoked_at
+         FROM runtime r LEFT JOIN runtime_certificate c ON c.runtime_id = r.runtime_id AND c.serial_number = $2
+         WHERE r.runtime_id = $1`,
+        [runtimeId, normalizeSerial(serialNumber)],
+      );
+    if (!row) return { runtime: null, certificate: null };
+    return {
+      runtime: { tenantId: row.tenant_id, domain: row.domain, status: row.status },
+      certificate: row.cert_serial === null ? null : { revokedAt: row.cert_revoked_at },
+    };
   }
 
   private async find(tenantId: string, runtimeId: string): Promise<Runtime> {
