@@ -20,6 +20,11 @@ export const envShape = {
   LISTENER_REFRESH_SECONDS: z.coerce.number().int().min(1).default(60),
   /** JetStream duplicate window: a retried POST within it is delivered once. */
   WATCH_DUPLICATE_WINDOW_SECONDS: z.coerce.number().int().min(1).default(120),
+  /**
+   * How long the listener may reuse a sender's and a component's records; changes made on this
+   * replica apply at once, changes on another replica within this time. 0 disables it.
+   */
+  LISTENER_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
   /** How long the listener waits for JetStream's acknowledgement before answering 503. */
   JETSTREAM_ACK_TIMEOUT_MS: z.coerce.number().int().min(100).default(5000),
 };

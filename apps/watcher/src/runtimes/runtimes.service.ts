@@ -1,7 +1,9 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { conflict, notFound } from '@kaa/server';
+import { WATCHER_ENV, type WatcherEnv } from '../config/env.js';
+import { ShortLivedCache } from '../listener/short-lived-cache.js';
 import { normalizeSerial } from '../pki/certificates.js';
 import { CertificateAuthorityService } from '../pki/certificate-authority.service.js';
 import { RuntimeCertificate } from './runtime-certificate.entity.js';
@@ -41,10 +43,15 @@ const view = (r: Runtime): RuntimeView => ({
 
 @Injectable()
 export class RuntimesService {
+  private readonly senders: ShortLivedCache<SenderRecords>;
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly ca: CertificateAuthorityService,
-  ) {}
+    @Inject(WATCHER_ENV) env: WatcherEnv,
+  ) {
+    this.senders = new ShortLivedCache(env.LISTENER_CACHE_MS);
+  }
 
   async register(tenantId: string, runtimeId: string, domain: string): Promise<RuntimeCredentials> {
     const issued = await this.ca.issueClient({ commonName: runtimeId, altNames: [domain] });
@@ -68,6 +75,7 @@ export class RuntimesService {
       });
       return manager.findOneByOrFail(Runtime, { runtimeId });
     });
+    this.senders.clear();
     return this.credentials(runtime, issued);
   }
 
@@ -100,6 +108,7 @@ export class RuntimesService {
         revokedAt: null,
       });
     });
+    this.senders.clear();
     return this.credentials(runtime, issued);
   }
 
@@ -115,11 +124,18 @@ export class RuntimesService {
         .where('runtime_id = :runtimeId AND revoked_at IS NULL', { runtimeId })
         .execute();
     });
+    this.senders.clear();
   }
 
-  /** Request-time lookup for the listener: revocations take effect without touching the TLS server. */
-  /** The runtime and, when issued to it, the certificate with this serial: one query per event. */
-  async senderRecords(runtimeId: string, serialNumber: string): Promise<SenderRecords> {
+  /**
+   * Request-time lookup for the listener (revocations take effect without touching the TLS
+   * server): the runtime and, when issued to it, the certificate with this serial, in one query.
+   */
+  senderRecords(runtimeId: string, serialNumber: string): Promise<SenderRecords> {
+    return this.senders.get(`${runtimeId}\u0000${serialNumber}`, () => this.loadSenderRecords(runtimeId, serialNumber));
+  }
+
+  private async loadSenderRecords(runtimeId: string, serialNumber: string): Promise<SenderRecords> {
     const [row]: { tenant_id: string; domain: string; status: Runtime['status']; cert_serial: string | null; cert_revoked_at: Date | null }[] =
       await this.dataSource.query(
         `SELECT r.tenant_id, r.domain, r.status, c.serial_number AS cert_serial, c.revoked_at AS cert_revoked_at

@@ -1,7 +1,9 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { notFound } from '@kaa/server';
+import { WATCHER_ENV, type WatcherEnv } from '../config/env.js';
+import { ShortLivedCache } from '../listener/short-lived-cache.js';
 import type { WatcherDto } from './dto/watcher.dto.js';
 import { Watcher } from './watcher.entity.js';
 
@@ -38,14 +40,23 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 @Injectable()
 export class WatchersService {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  private readonly byComponent: ShortLivedCache<Watcher[]>;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(WATCHER_ENV) env: WatcherEnv,
+  ) {
+    this.byComponent = new ShortLivedCache(env.LISTENER_CACHE_MS);
+  }
 
   private get repo() {
     return this.dataSource.getRepository(Watcher);
   }
 
   async create(tenantId: string, dto: WatcherDto): Promise<WatcherView> {
-    return watcherView(await this.repo.save(this.repo.create({ tenantId, ...columns(dto) })));
+    const created = await this.repo.save(this.repo.create({ tenantId, ...columns(dto) }));
+    this.byComponent.clear();
+    return watcherView(created);
   }
 
   async list(tenantId: string, component?: string): Promise<WatcherView[]> {
@@ -59,17 +70,21 @@ export class WatchersService {
 
   async update(tenantId: string, id: string, dto: WatcherDto): Promise<WatcherView> {
     const existing = await this.find(tenantId, id);
-    return watcherView(await this.repo.save(Object.assign(existing, columns(dto))));
+    const updated = await this.repo.save(Object.assign(existing, columns(dto)));
+    this.byComponent.clear();
+    return watcherView(updated);
   }
 
   async remove(tenantId: string, id: string): Promise<void> {
     await this.find(tenantId, id);
     await this.repo.delete({ id, tenantId });
+    this.byComponent.clear();
   }
 
   /** The listener's lookup: a runtime's events reach only its own tenant's watchers. */
+  /** The component's watchers, for the listener (every event). */
   forComponent(tenantId: string, component: string): Promise<Watcher[]> {
-    return this.repo.findBy({ tenantId, component });
+    return this.byComponent.get(`${tenantId}\u0000${component}`, () => this.repo.findBy({ tenantId, component }));
   }
 
   private async find(tenantId: string, id: string): Promise<Watcher> {
