@@ -98,7 +98,8 @@ export class ConfigsService {
       const writes = entries.map((e) => ({ target: this.appTarget(e.instance, app), config: e.appConfig ?? {}, at: e.at }));
       this.validate(writes);
       await this.write(manager, ctx, writes);
-      return this.readAppLevel(manager, app, writes.map((w) => w.target.instance));
+      // What was stored is what was written: no need to read it back.
+      return appDocument(Object.fromEntries(writes.map((w) => [w.target.instance, { [app.name]: w.config }])));
     });
   }
 
@@ -118,7 +119,7 @@ export class ConfigsService {
       const writes = entries.map((e) => ({ target: this.versionTarget(e.instance, app, version), config: e.versions[0].config, at: e.versions[0].at }));
       this.validate(writes);
       await this.write(manager, ctx, writes);
-      return this.readVersionLevel(manager, app, version, writes.map((w) => w.target.instance));
+      return appDocument(Object.fromEntries(writes.map((w) => [w.target.instance, { [app.name]: { versions: { [version.name]: w.config } } }])));
     });
   }
 
