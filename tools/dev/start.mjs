@@ -32,6 +32,16 @@ const ECR_CLIENT = {
   scope: 'kaa:application:read kaa:tenant:configuration:read',
 };
 
+/** Every scope the services know, for the one token the README's examples use. */
+const ALL_SCOPES = [
+  'tenant:application:create', 'application:read', 'application:update', 'application:delete',
+  'kaa:application:read', 'kaa:application:update', 'kaa:tenant:configuration:read',
+  'integration:read', 'integration:update',
+  'endpoint:read', 'endpoint:update', 'endpoint:delete',
+  'application:endpoint-config:read', 'application:endpoint-config:update', 'application:endpoint-config:delete',
+  'watcher:read', 'watcher:update', 'watcher:admin',
+];
+
 /** The apps, in start order; `demo` is the call printed once everything is healthy. */
 function appDefinitions() {
   return [
@@ -53,7 +63,7 @@ function appDefinitions() {
       name: 'watcher',
       port: intEnv('WATCHER_PORT', 8083),
       extraPorts: { LISTENER_PORT: intEnv('WATCHER_LISTENER_PORT', 8443) },
-      demo: { path: '/api/v1/watchers', scope: ['watcher:read', 'runtime:read'] },
+      demo: { path: '/api/v1/watchers', scope: ['watcher:read'] },
     },
   ];
 }
@@ -369,7 +379,11 @@ async function main() {
       '',
     );
   }
+  const everything = await issuer.mint('demo', { scope: ALL_SCOPES, sub: 'dev-user', expiresInSeconds: TOKEN_LIFETIME_SECONDS });
   lines.push(
+    '# tenant demo, every scope, valid 8 h (the README\'s examples use it):',
+    `export TOKEN=${everything}`,
+    '',
     `dev OAuth issuer ${issuer.baseUrl}: tenants ${issuer.tenants().map((t) => `${t.id} (${t.issuer})`).join(', ')}`,
     `  client-credentials token: curl -s -d grant_type=client_credentials -d client_id=${ECR_CLIENT.clientId} -d client_secret=${ECR_CLIENT.clientSecret} ${issuer.tokenUrlFor(ECR_CLIENT.tenant)}`,
     `Postgres ${services.databaseUrl}   NATS ${services.natsUrl}`,
