@@ -64,12 +64,18 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     try {
       for (;;) {
         if (!this.nats.isConnected()) return;
-        const { sent, failure } = await this.relayBatch();
+        const { sent, failure, emptied } = await this.relayBatch();
         if (failure) throw failure;
-        if (sent < BATCH) break;
+        if (emptied) {
+          this.metrics.outboxBacklog.set(0);
+          break;
+        }
+        if (sent < BATCH) {
+          await this.updateBacklog();
+          break;
+        }
       }
       this.failures = 0;
-      await this.updateBacklog();
     } catch (error) {
       this.failures++;
       this.logger.warn({ err: (error as Error).message, failures: this.failures }, 'outbox relay failed; will retry');
@@ -77,14 +83,23 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     }
   }
 
-  /** Publishes one batch; rows NATS accepted are deleted even when a later row fails. */
-  private async relayBatch(): Promise<{ sent: number; failure?: Error }> {
+  /**
+   * Publishes one batch; rows NATS accepted are deleted even when a later row fails. The lock
+   * and the read are one statement (the lock's CTE runs once: it is volatile, so never inlined).
+   */
+  private async relayBatch(): Promise<{ sent: number; failure?: Error; emptied?: boolean }> {
     const table = `${quoteIdent(this.schema)}.outbox_message`;
     return this.dataSource.transaction(async (manager) => {
-      const [{ locked }] = await manager.query('SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked', [`kaa:outbox:${this.schema}`]);
-      if (!locked) return { sent: 0 };
-      const rows: Row[] = await manager.query(`SELECT id, subject, payload, headers, msg_id FROM ${table} ORDER BY id LIMIT ${BATCH}`);
-      if (rows.length === 0) return { sent: 0 };
+      const result: (Row & { locked: boolean })[] = await manager.query(
+        `WITH relay_lock AS (SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked)
+         SELECT o.id, o.subject, o.payload, o.headers, o.msg_id, relay_lock.locked
+         FROM relay_lock LEFT JOIN ${table} o ON relay_lock.locked
+         ORDER BY o.id LIMIT ${BATCH}`,
+        [`kaa:outbox:${this.schema}`],
+      );
+      if (!result[0]?.locked) return { sent: 0 };
+      const rows = result.filter((r) => r.id !== null);
+      if (rows.length === 0) return { sent: 0, emptied: true };
       const done: string[] = [];
       let failure: Error | undefined;
       for (const row of rows) {
@@ -106,7 +121,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
       if (failure) {
         await manager.query(`UPDATE ${table} SET attempts = attempts + 1, last_error = $2 WHERE id = $1`, [rows[done.length].id, failure.message]);
       }
-      return { sent: done.length, failure };
+      return { sent: done.length, failure, emptied: !failure && rows.length < BATCH };
     });
   }
 
