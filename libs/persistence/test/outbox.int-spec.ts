@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { INestApplicationContext } from '@nestjs/common';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { jetstreamManager } from '@nats-io/jetstream';
 import { DataSource } from 'typeorm';
 import { NatsModule } from '@kaa/nats';
 import { ObservabilityModule } from '@kaa/observability';
@@ -82,6 +83,31 @@ describe('transactional outbox', () => {
     expect(received).toEqual(payloads);
     const [{ left }] = await query<{ left: number }>(`SELECT count(*)::int AS left FROM "${schema}".outbox_message`);
     expect(left).toBe(0);
+  });
+
+  it('carries headers, and publishes to JetStream once per message id', async () => {
+    const headersSeen: (string | undefined)[] = [];
+    const sub = subscriber.subscribe(`${schema}.headers`, { callback: (_e, msg) => void headersSeen.push(msg.headers?.get('Kaa-Correlation-Id')) });
+    await subscriber.flush();
+    const jsm = await jetstreamManager(subscriber);
+    await jsm.streams.add({ name: `OUTBOX_${schema.replace(/-/g, '_').toUpperCase()}`, subjects: [`${schema}.durable.>`] });
+    const outbox = app.get(OutboxService);
+    await app.get(DataSource).transaction((manager) =>
+      outbox.enqueue(manager, [
+        { subject: `${schema}.headers`, payload: new TextEncoder().encode('h'), headers: { 'Kaa-Correlation-Id': 'corr-1' } },
+        { subject: `${schema}.durable.a`, payload: new TextEncoder().encode('once'), msgId: 'change-42' },
+      ]),
+    );
+    // The same id again (e.g. a retried relay batch) is deduplicated by JetStream.
+    await app.get(DataSource).transaction((manager) =>
+      outbox.enqueue(manager, [{ subject: `${schema}.durable.a`, payload: new TextEncoder().encode('once'), msgId: 'change-42' }]),
+    );
+    await eventually(() => (headersSeen.length === 1 ? true : undefined));
+    expect(headersSeen).toEqual(['corr-1']);
+    await eventually(async () => ((await query(`SELECT 1 FROM "${schema}".outbox_message`)).length === 0 ? true : undefined));
+    const info = await jsm.streams.info(`OUTBOX_${schema.replace(/-/g, '_').toUpperCase()}`);
+    expect(info.state.messages).toBe(1);
+    sub.unsubscribe();
   });
 
   it('refuses to enqueue outside a transaction', async () => {

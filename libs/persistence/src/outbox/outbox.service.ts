@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import { schemaOf } from '../data-source.js';
-import { OutboxMessage } from './outbox-message.entity.js';
+import { quoteIdent, schemaOf } from '../data-source.js';
 
 export interface OutgoingMessage {
   subject: string;
@@ -17,9 +16,12 @@ export const outboxChannel = (schema: string) => `kaa_outbox_${schema}`;
 @Injectable()
 export class OutboxService {
   private readonly channel: string;
+  private readonly table: string;
 
   constructor(@InjectDataSource() dataSource: DataSource) {
-    this.channel = outboxChannel(schemaOf(dataSource));
+    const schema = schemaOf(dataSource);
+    this.channel = outboxChannel(schema);
+    this.table = `${quoteIdent(schema)}.outbox_message`;
   }
 
   /**
@@ -29,19 +31,21 @@ export class OutboxService {
   async enqueue(manager: EntityManager, messages: OutgoingMessage[]): Promise<void> {
     if (messages.length === 0) return;
     if (!manager.queryRunner?.isTransactionActive) throw new Error('outbox messages must be written inside a transaction');
-    await manager
-      .createQueryBuilder()
-      .insert()
-      .into(OutboxMessage)
-      .values(
-        messages.map((m) => ({
-          subject: m.subject,
-          payload: Buffer.from(m.payload.buffer, m.payload.byteOffset, m.payload.byteLength),
-          headers: m.headers ?? null,
-          msgId: m.msgId ?? null,
-        })),
-      )
-      .execute();
-    await manager.query('SELECT pg_notify($1, $2)', [this.channel, '']);
+    // One statement stores the batch and notifies the relay (delivered only on commit).
+    await manager.query(
+      `WITH stored AS (
+         INSERT INTO ${this.table} (subject, payload, headers, msg_id)
+         SELECT * FROM unnest($1::text[], $2::bytea[], $3::jsonb[], $4::text[])
+         RETURNING 1)
+       SELECT pg_notify($5, '') FROM (SELECT 1 FROM stored LIMIT 1) AS any_stored`,
+      [
+        messages.map((m) => m.subject),
+        messages.map((m) => Buffer.from(m.payload.buffer, m.payload.byteOffset, m.payload.byteLength)),
+        messages.map((m) => (m.headers ? JSON.stringify(m.headers) : null)),
+        messages.map((m) => m.msgId ?? null),
+        this.channel,
+      ],
+    );
   }
+
 }
