@@ -69,6 +69,8 @@ const describeTarget = (t: ConfigTarget) =>
  * Application, app-version and tenant configurations per service instance: validated against the
  * instance's schema, kept as revisions, announced by targeted 17/SCMP notices.
  */
+const lockKey = (target: ConfigTarget) => `tekton:config:${target.instance}:${scopeKey(target)}`;
+
 @Injectable()
 export class ConfigsService {
   constructor(
@@ -304,19 +306,13 @@ export class ConfigsService {
     const events: EventDraft[] = [];
     for (const { target, config, rolledBackFrom } of writes) {
       const key = scopeKey(target);
-      await this.lock(manager, target);
       if (options.skipUnchanged) {
+        await this.lock(manager, target);
         const current = await manager.getRepository(ServiceConfig).findOne({ where: { serviceInstance: target.instance, scopeKey: key } });
         if (compare(current?.config ?? {}, config).length === 0) continue;
       }
-      const revision = await this.upsertConfig(manager, target, key, config);
       const id = randomUUID();
-      await manager.query(
-        `INSERT INTO ${this.table('config_revision')}
-           (id, service_instance, level, tenant_id, app_name, app_version_name, scope_key, revision, config, author, source_revision, source, rolled_back_from)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-        [id, target.instance, target.level, target.tenantId, target.appName, target.appVersionName, key, revision, JSON.stringify(config), ctx.author, ctx.revision ?? null, ctx.source ?? null, rolledBackFrom ?? null],
-      );
+      const revision = await this.storeRevision(manager, target, key, config, id, ctx, rolledBackFrom);
       notices.push(this.notices.targeted(target.instance, 'upsert', noticeScope(target), ctx.correlationId));
       events.push({
         id,
@@ -337,23 +333,43 @@ export class ConfigsService {
     return `${quoteIdent(schemaOf(this.dataSource))}.${name}`;
   }
 
-  /** Stores the config as the next revision in one statement; returns that revision's number. */
-  private async upsertConfig(manager: EntityManager, target: ConfigTarget, key: string, config: Json): Promise<number> {
+  /**
+   * Takes the configuration's lock, stores the config as its next revision and records that
+   * revision, in one statement; returns the revision's number.
+   */
+  private async storeRevision(
+    manager: EntityManager,
+    target: ConfigTarget,
+    key: string,
+    config: Json,
+    id: string,
+    ctx: ChangeContext,
+    rolledBackFrom: number | undefined,
+  ): Promise<number> {
     const rows: { revision: number }[] = await manager.query(
-      `INSERT INTO ${this.table('service_config')}
-         (service_instance, level, tenant_id, app_name, app_version_name, scope_key, config, revision)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, 1)
-       ON CONFLICT (service_instance, scope_key)
-       DO UPDATE SET config = EXCLUDED.config, revision = service_config.revision + 1, updated_date = now()
+      `WITH config_lock AS (SELECT pg_advisory_xact_lock(hashtext($13))),
+       stored AS (
+         INSERT INTO ${this.table('service_config')}
+           (service_instance, level, tenant_id, app_name, app_version_name, scope_key, config, revision)
+         SELECT $1::text, $2::text, $3::text, $4::text, $5::text, $6::text, $7::jsonb, 1 FROM config_lock
+         ON CONFLICT (service_instance, scope_key)
+         DO UPDATE SET config = EXCLUDED.config, revision = service_config.revision + 1, updated_date = now()
+         RETURNING revision)
+       INSERT INTO ${this.table('config_revision')}
+         (id, service_instance, level, tenant_id, app_name, app_version_name, scope_key, revision, config, author, source_revision, source, rolled_back_from)
+       SELECT $8::uuid, $1, $2, $3, $4, $5, $6, stored.revision, $7, $9::text, $10::text, $11::text, $12::int FROM stored
        RETURNING revision`,
-      [target.instance, target.level, target.tenantId, target.appName, target.appVersionName, key, JSON.stringify(config)],
+      [
+        target.instance, target.level, target.tenantId, target.appName, target.appVersionName, key, JSON.stringify(config),
+        id, ctx.author, ctx.revision ?? null, ctx.source ?? null, rolledBackFrom ?? null, lockKey(target),
+      ],
     );
     return rows[0].revision;
   }
 
   /** Serializes writers of one configuration (revision numbers stay gapless and ordered). */
   private async lock(manager: EntityManager, target: ConfigTarget) {
-    await manager.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`tekton:config:${target.instance}:${scopeKey(target)}`]);
+    await manager.query('SELECT pg_advisory_xact_lock(hashtext($1))', [lockKey(target)]);
   }
 
   private validate(writes: { target: ConfigTarget; config: unknown; at: string }[]) {
