@@ -1,3 +1,6 @@
+import type { FastifyReply } from 'fastify';
+import { etagOf, matchesIfNoneMatch } from './etag.js';
+
 /** A stored configuration, endpoint-specific (`endpointId` set) or an app-version default. */
 export interface StoredConfig {
   configId: string;
@@ -27,3 +30,18 @@ export const toView = (stored: StoredConfig): ConfigView => ({
   createdDate: stored.createdDate.toISOString(),
   updatedDate: stored.updatedDate.toISOString(),
 });
+
+/**
+ * A stored config as the answer to a read or a write, with its `ETag`; a read whose
+ * `If-None-Match` names the current id gets 304 and no body.
+ */
+export function answerWithConfig(reply: FastifyReply, stored: StoredConfig): ConfigView;
+export function answerWithConfig(reply: FastifyReply, stored: StoredConfig, ifNoneMatch: string | undefined): ConfigView | undefined;
+export function answerWithConfig(reply: FastifyReply, stored: StoredConfig, ifNoneMatch?: string): ConfigView | undefined {
+  reply.header('ETag', etagOf(stored.configId));
+  if (matchesIfNoneMatch(ifNoneMatch, stored.configId)) {
+    reply.status(304);
+    return undefined;
+  }
+  return toView(stored);
+}

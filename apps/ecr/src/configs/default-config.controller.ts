@@ -3,9 +3,8 @@ import { ApiBody, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { CurrentTenant, RequireScopes } from '@kaa/auth';
 import { requireAppVersionName, requireConfigName } from './config-keys.js';
-import { toView, type ConfigView } from './config-view.js';
+import { answerWithConfig, toView, type ConfigView } from './config-view.js';
 import { ConfigsService } from './configs.service.js';
-import { etagOf, matchesIfNoneMatch } from './etag.js';
 
 export const DEFAULT_CONFIG_SCOPES = {
   read: 'application:endpoint-config:read',
@@ -31,8 +30,7 @@ export class DefaultConfigController {
     @Headers('if-match') ifMatch?: string,
   ): Promise<ConfigView> {
     const stored = await this.configs.putDefaultConfig(tenantId, { ref: requireAppVersionName(appVersionName), name: requireConfigName(name) }, body, ifMatch);
-    reply.header('ETag', etagOf(stored.configId));
-    return toView(stored);
+    return answerWithConfig(reply, stored);
   }
 
   @Get(':appVersionName')
@@ -46,12 +44,7 @@ export class DefaultConfigController {
     @Headers('if-none-match') ifNoneMatch?: string,
   ): Promise<ConfigView | undefined> {
     const stored = await this.configs.getDefaultConfig(tenantId, { ref: requireAppVersionName(appVersionName), name: requireConfigName(name) });
-    reply.header('ETag', etagOf(stored.configId));
-    if (matchesIfNoneMatch(ifNoneMatch, stored.configId)) {
-      reply.status(304);
-      return undefined;
-    }
-    return toView(stored);
+    return answerWithConfig(reply, stored, ifNoneMatch);
   }
 
   @Delete(':appVersionName')

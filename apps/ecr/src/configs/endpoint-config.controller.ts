@@ -4,10 +4,9 @@ import type { FastifyReply } from 'fastify';
 import { CurrentTenant, RequireScopes } from '@kaa/auth';
 import { badRequest } from '@kaa/server';
 import { requireAppVersionName, requireConfigName, requireEndpointId, type AppVersionRef } from './config-keys.js';
-import { toView, type ConfigView } from './config-view.js';
+import { answerWithConfig, toView, type ConfigView } from './config-view.js';
 import { ConfigsService } from './configs.service.js';
 import { BatchConfigDto } from './dto/batch-config.dto.js';
-import { etagOf, matchesIfNoneMatch } from './etag.js';
 
 export const ENDPOINT_SCOPES = { read: 'endpoint:read', update: 'endpoint:update', delete: 'endpoint:delete' } as const;
 
@@ -49,8 +48,7 @@ export class EndpointConfigController {
   ): Promise<ConfigView> {
     const key = { endpointId: requireEndpointId(endpointId), ref: requireAppVersionName(appVersionName), name: requireConfigName(name) };
     const stored = await this.configs.putEndpointConfig(tenantId, key, body, ifMatch);
-    reply.header('ETag', etagOf(stored.configId));
-    return toView(stored);
+    return answerWithConfig(reply, stored);
   }
 
   @Get(':endpointId/app-versions/:appVersionName')
@@ -66,12 +64,7 @@ export class EndpointConfigController {
   ): Promise<ConfigView | undefined> {
     const key = { endpointId: requireEndpointId(endpointId), ref: requireAppVersionName(appVersionName), name: requireConfigName(name) };
     const stored = await this.configs.getEndpointConfig(tenantId, key);
-    reply.header('ETag', etagOf(stored.configId));
-    if (matchesIfNoneMatch(ifNoneMatch, stored.configId)) {
-      reply.status(304);
-      return undefined;
-    }
-    return toView(stored);
+    return answerWithConfig(reply, stored, ifNoneMatch);
   }
 
   @Delete(':endpointId/app-versions/:appVersionName')
