@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { conflict, notFound } from '@kaa/server';
 import { WATCHER_ENV, type WatcherEnv } from '../config/env.js';
 import { ShortLivedCache } from '../listener/short-lived-cache.js';
-import { normalizeSerial } from '../pki/certificates.js';
+import { normalizeSerial, type IssuedCertificate } from '../pki/certificates.js';
 import { CertificateAuthorityService } from '../pki/certificate-authority.service.js';
 import { RuntimeCertificate } from './runtime-certificate.entity.js';
 import { Runtime } from './runtime.entity.js';
@@ -41,6 +41,18 @@ const view = (r: Runtime): RuntimeView => ({
   revokedAt: r.revokedAt?.toISOString() ?? null,
 });
 
+/** Remembers a certificate issued to a runtime (its serial is checked on every event). */
+function recordCertificate(manager: EntityManager, runtimeId: string, issued: IssuedCertificate & { caId: number }) {
+  return manager.insert(RuntimeCertificate, {
+    serialNumber: normalizeSerial(issued.serialNumber),
+    runtimeId,
+    caId: issued.caId,
+    notBefore: issued.notBefore,
+    notAfter: issued.notAfter,
+    revokedAt: null,
+  });
+}
+
 @Injectable()
 export class RuntimesService {
   private readonly senders: ShortLivedCache<SenderRecords>;
@@ -65,14 +77,7 @@ export class RuntimesService {
         .returning('*')
         .execute();
       if (inserted.raw.length === 0) throw conflict(`runtime ${runtimeId} already exists`);
-      await manager.insert(RuntimeCertificate, {
-        serialNumber: normalizeSerial(issued.serialNumber),
-        runtimeId,
-        caId: issued.caId,
-        notBefore: issued.notBefore,
-        notAfter: issued.notAfter,
-        revokedAt: null,
-      });
+      await recordCertificate(manager, runtimeId, issued);
       return manager.findOneByOrFail(Runtime, { runtimeId });
     });
     this.senders.clear();
@@ -99,14 +104,7 @@ export class RuntimesService {
         .set({ revokedAt: () => 'now()' })
         .where('runtime_id = :runtimeId AND revoked_at IS NULL', { runtimeId })
         .execute();
-      await manager.insert(RuntimeCertificate, {
-        serialNumber: normalizeSerial(issued.serialNumber),
-        runtimeId,
-        caId: issued.caId,
-        notBefore: issued.notBefore,
-        notAfter: issued.notAfter,
-        revokedAt: null,
-      });
+      await recordCertificate(manager, runtimeId, issued);
     });
     this.senders.clear();
     return this.credentials(runtime, issued);
