@@ -44,6 +44,29 @@ export function postgresOptions(settings: PostgresSettings): DataSourceOptions {
   };
 }
 
+export interface ServiceIdentityEnv {
+  DATABASE_URL: string;
+  SERVICE_INSTANCE_NAME: string;
+  REPLICA_ID: string;
+}
+
+/**
+ * A service instance's data source: its schema is the instance name (so instances sharing one
+ * Postgres never see each other's rows), and connections name the service, instance and replica.
+ */
+export function serviceDataSourceOptions(
+  service: string,
+  env: ServiceIdentityEnv,
+  model: Pick<PostgresSettings, 'entities' | 'migrations'>,
+): DataSourceOptions {
+  return postgresOptions({
+    url: env.DATABASE_URL,
+    schema: env.SERVICE_INSTANCE_NAME,
+    applicationName: `${service}:${env.SERVICE_INSTANCE_NAME}:${env.REPLICA_ID}`,
+    ...model,
+  });
+}
+
 export function schemaOf(dataSource: DataSource): string {
   const schema = (dataSource.options as { schema?: string }).schema;
   if (!schema) throw new Error('data source has no schema');

@@ -1,4 +1,4 @@
-export { postgresOptions, quoteIdent, runMigrations, schemaOf, type PostgresSettings } from './data-source.js';
+export { postgresOptions, quoteIdent, runMigrations, schemaOf, serviceDataSourceOptions, type PostgresSettings, type ServiceIdentityEnv } from './data-source.js';
 export { GroupCommit } from './group-commit.js';
 export { NotifiedLoop, type NotifiedLoopOptions } from './notified-loop.js';
 export { OutboxMessage } from './outbox/outbox-message.entity.js';
