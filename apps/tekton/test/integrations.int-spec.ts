@@ -318,6 +318,31 @@ describe('integrations', () => {
     expect(stored.produced_by).toBe('tekton-integrations');
   });
 
+  it('purges events past their retention, unless a delivery still waits for them', async () => {
+    const failing = await track(receiver(() => ({ status: 500 })));
+    const healthy = await track(receiver());
+    const waitingApp = uniqueName('waiting');
+    const doneApp = uniqueName('done');
+    await setup('acme', { name: 'keep-failing', type: 'generic', address: `${failing.url}/k` }, { name: 'keep-failing', filter: { applications: [waitingApp] } });
+    await setup('acme', { name: 'all-good', type: 'generic', address: `${healthy.url}/g` }, { name: 'all-good', filter: { applications: [doneApp] } });
+    const waiting = event({ application: waitingApp });
+    const done = event({ application: doneApp });
+    await record(waiting, done);
+    await eventually(async () => ((await deliveries('all-good'))[0]?.status === 'delivered' && (await deliveries('keep-failing'))[0]?.attempts) || undefined);
+    // However far its retries got, that delivery is still waiting (its next attempt is due later).
+    await query(`UPDATE "${instance}".integration_delivery SET status = 'pending', next_attempt_at = now() + interval '1 hour' WHERE event_id = $1`, [waiting.id]);
+    await query(`UPDATE "${instance}".integration_event SET recorded_at = now() - interval '31 days' WHERE id = ANY($1)`, [[waiting.id, done.id]]);
+    const recent = event({ application: doneApp });
+    await record(recent);
+    await eventually(async () => (await deliveries('all-good')).every((d) => d.status === 'delivered') && (await deliveries('all-good')).length === 2 || undefined);
+
+    expect(await app.get(DeliveryWorker).purge()).toBeGreaterThanOrEqual(1);
+    const left = await query<{ id: string }>(`SELECT id FROM "${instance}".integration_event WHERE id = ANY($1)`, [[waiting.id, done.id, recent.id]]);
+    expect(left.map((r) => r.id).sort()).toEqual([waiting.id, recent.id].sort());
+    expect((await deliveries('all-good')).map((d) => d.eventId)).toEqual([recent.id]);
+    expect((await deliveries('keep-failing')).map((d) => d.eventId)).toEqual([waiting.id]);
+  });
+
   it('delivers after a restart in the middle of retrying', async () => {
     let healthy = false;
     const hook = await track(receiver(() => ({ status: healthy ? 200 : 502 })));

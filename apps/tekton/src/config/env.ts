@@ -16,6 +16,8 @@ export const envShape = {
   INTEGRATIONS_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(8),
   /** Integrations: how often the delivery worker looks for due deliveries when not woken earlier. */
   INTEGRATIONS_POLL_MS: z.coerce.number().int().min(10).default(1000),
+  /** Integrations: events (and their deliveries) older than this are purged unless a delivery is still pending. */
+  INTEGRATIONS_RETENTION_DAYS: z.coerce.number().int().min(1).default(30),
 };
 
 export type TektonEnv = ReturnType<typeof loadTektonEnv>;

@@ -18,6 +18,7 @@ export interface IntegrationsEnv {
   INTEGRATIONS_RETRY_MAX_MS: number;
   INTEGRATIONS_MAX_ATTEMPTS: number;
   INTEGRATIONS_POLL_MS: number;
+  INTEGRATIONS_RETENTION_DAYS: number;
   PLATFORM_TENANT: string;
   SERVICE_INSTANCE_NAME: string;
   REPLICA_ID: string;
@@ -41,6 +42,7 @@ export class IntegrationsModule implements OnModuleInit {
       retryMaxMs: env.INTEGRATIONS_RETRY_MAX_MS,
       maxAttempts: env.INTEGRATIONS_MAX_ATTEMPTS,
       pollMs: env.INTEGRATIONS_POLL_MS,
+      retentionDays: env.INTEGRATIONS_RETENTION_DAYS,
       platformTenant: env.PLATFORM_TENANT,
       instanceName: env.SERVICE_INSTANCE_NAME,
       replicaId: env.REPLICA_ID,

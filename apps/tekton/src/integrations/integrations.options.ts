@@ -5,6 +5,8 @@ export interface IntegrationsOptions {
   retryMaxMs: number;
   maxAttempts: number;
   pollMs: number;
+  /** Events older than this, with no delivery still pending, are purged with their deliveries. */
+  retentionDays: number;
   /** Events without a tenant go to this tenant's notifications only. */
   platformTenant: string;
   instanceName: string;

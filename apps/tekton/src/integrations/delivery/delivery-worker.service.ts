@@ -29,6 +29,7 @@ const BATCH = 16;
 /** A claimed delivery is invisible to other replicas this long (longer than any provider timeout). */
 const LEASE_SECONDS = 90;
 const MAX_ERROR_LENGTH = 500;
+const PURGE_EVERY_MS = 60 * 60 * 1000;
 
 /**
  * Sends due deliveries: claims them with FOR UPDATE SKIP LOCKED under a lease (so replicas
@@ -41,6 +42,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   private readonly schema: string;
   private readonly loop: NotifiedLoop;
   private stopped = false;
+  private lastPurge = 0;
   private readonly outcomes: Counter<'outcome'>;
 
   constructor(
@@ -89,9 +91,25 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
         await Promise.all(batch.map((row) => this.deliver(row)));
         if (batch.length < BATCH) break;
       }
+      if (Date.now() - this.lastPurge >= PURGE_EVERY_MS) await this.purge();
     } catch (error) {
       this.logger.warn({ err: maskSecrets((error as Error).message) }, 'integrations: delivery round failed; will retry');
     }
+  }
+
+  /** Drops events past their retention that no delivery still waits for (deliveries cascade). */
+  async purge(): Promise<number> {
+    this.lastPurge = Date.now();
+    const s = this.schema;
+    const purged: unknown[] = await this.dataSource.query(
+      `DELETE FROM ${s}.integration_event e
+       WHERE e.recorded_at < now() - make_interval(days => $1)
+         AND NOT EXISTS (SELECT 1 FROM ${s}.integration_delivery d WHERE d.event_id = e.id AND d.status = 'pending')
+       RETURNING e.id`,
+      [this.options.retentionDays],
+    );
+    if (purged.length > 0) this.logger.info({ events: purged.length, retentionDays: this.options.retentionDays }, 'integrations: purged old events');
+    return purged.length;
   }
 
   private claim(): Promise<Claimed[]> {
