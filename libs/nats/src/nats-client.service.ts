@@ -81,14 +81,17 @@ export class NatsClient implements OnModuleInit, BeforeApplicationShutdown {
   }
 
   /**
-   * Drains before anything else closes (the data source closes in onApplicationShutdown), and
-   * waits for handlers still running, so no handler outlives the resources it uses.
+   * Before anything else closes (the data source closes in onApplicationShutdown): stop taking
+   * messages, let running handlers finish (they may still reply or publish), then drain the
+   * connection.
    */
   async beforeApplicationShutdown() {
     const nc = this.connection;
     if (!nc || nc.isClosed()) return;
-    await nc.drain().catch((error: Error) => this.logger.warn({ err: error.message }, 'NATS drain failed'));
+    const warn = (error: Error) => this.logger.warn({ err: error.message }, 'NATS drain failed');
+    await Promise.all([...this.subscriptions].map((sub) => sub.drain().catch(warn)));
     await Promise.allSettled([...this.inFlight]);
+    await nc.drain().catch(warn);
   }
 
   /** Registers a listener called after every reconnect; returns an unregister function. */

@@ -65,6 +65,29 @@ describe('NatsClient', () => {
     }
   });
 
+  it('lets a running handler reply when the service shuts down', async () => {
+    const app = await replica(uniqueName('svc'), 'r1');
+    const client = app.get(NatsClient);
+    const requester = await connect({ servers: testNatsUrl() });
+    try {
+      const subject = uniqueName('slow').replace(/-/g, '_');
+      let started!: () => void;
+      const handling = new Promise<void>((r) => (started = r));
+      client.subscribe(subject, async (msg) => {
+        started();
+        await new Promise((r) => setTimeout(r, 300));
+        msg.respond(new TextEncoder().encode('done'));
+      }, { queue: true });
+      await client.flush();
+      const reply = requester.request(subject, new Uint8Array(), { timeout: 5000 });
+      await handling;
+      await app.close();
+      expect(new TextDecoder().decode((await reply).data)).toBe('done');
+    } finally {
+      await requester.close();
+    }
+  });
+
   it('survives a throwing handler and counts it', async () => {
     const app = await replica(uniqueName('svc'), 'r1');
     const client = app.get(NatsClient);
