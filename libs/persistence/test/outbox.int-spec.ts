@@ -110,6 +110,18 @@ describe('transactional outbox', () => {
     sub.unsubscribe();
   });
 
+  it('listens again when its LISTEN connection is cut, and keeps publishing', async () => {
+    const listenerName = `${schema}-outbox`;
+    const [{ pid }] = await query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE application_name = $1', [listenerName]);
+    await query('SELECT pg_terminate_backend($1)', [pid]);
+    await eventually(async () => {
+      const rows = await query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE application_name = $1', [listenerName]);
+      return rows.length === 1 && rows[0].pid !== pid ? true : undefined;
+    }, 10000, 100);
+    await commit('after-reconnect');
+    await eventually(() => (received.includes('after-reconnect') ? true : undefined));
+  });
+
   it('refuses to enqueue outside a transaction', async () => {
     await expect(
       app.get(OutboxService).enqueue(app.get(DataSource).manager, [{ subject: 'x', payload: new Uint8Array() }]),
