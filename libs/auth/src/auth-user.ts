@@ -7,7 +7,7 @@ export interface AuthUser {
   clientId?: string;
   scopes: ReadonlySet<string>;
   /** The token's `exp`, in milliseconds. */
-  expiresAt?: number;
+  expiresAt: number;
 }
 
 export const REQUIRED_SCOPES = 'kaa:requiredScopes';

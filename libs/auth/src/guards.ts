@@ -31,12 +31,12 @@ export function createJwtAuthGuard(strategy: string): Type<CanActivate> {
         return true;
       }
       const allowed = (await super.canActivate(context)) as boolean;
-      if (allowed && token && request.user?.expiresAt) this.verified.set(token, request.user, request.user.expiresAt);
+      if (allowed && token && request.user) this.verified.set(token, request.user, request.user.expiresAt);
       return allowed;
     }
 
     override handleRequest<T>(error: unknown, user: T, info: unknown): T {
-      if (error instanceof ForbiddenException) throw error;
+      if (error instanceof ForbiddenException || error instanceof UnauthorizedException) throw error;
       if (error || !user) {
         const reason = error instanceof Error ? error.message : info instanceof Error ? info.message : 'missing bearer token';
         throw new UnauthorizedException(reason === 'No auth token' ? 'missing bearer token' : `invalid token: ${reason}`);

@@ -1,5 +1,5 @@
 import { KeyObject } from 'node:crypto';
-import { ForbiddenException, Injectable, type Type } from '@nestjs/common';
+import { ForbiddenException, Injectable, UnauthorizedException, type Type } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, type JWTVerifyGetKey } from 'jose';
 import { ExtractJwt, Strategy } from 'passport-jwt';
@@ -49,9 +49,11 @@ export function createJwtStrategy(name: string): Type<unknown> {
       });
     }
 
-    validate(claims: TokenClaims): AuthUser {
-      const tenant = this.tenants.list().find((t) => t.issuer === claims.iss);
-      if (!tenant) throw new ForbiddenException('unknown tenant');
+    async validate(claims: TokenClaims): Promise<AuthUser> {
+      // Without exp a token would never expire (the verifier checks exp only when present).
+      if (typeof claims.exp !== 'number') throw new UnauthorizedException('invalid token: it has no expiry (exp)');
+      const tenant = await this.tenants.findByIssuer(claims.iss);
+      if (!tenant) throw new UnauthorizedException('invalid token: its issuer is not a known tenant');
       if (this.options.allowedTenants.length > 0 && !this.options.allowedTenants.includes(tenant.id)) {
         throw new ForbiddenException(`tenant ${tenant.id} is not served by this instance`);
       }
@@ -60,7 +62,7 @@ export function createJwtStrategy(name: string): Type<unknown> {
         subject: claims.sub ?? claims.azp ?? claims.client_id ?? 'unknown',
         clientId: claims.azp ?? claims.client_id,
         scopes: new Set((claims.scope ?? '').split(' ').filter(Boolean)),
-        expiresAt: claims.exp === undefined ? undefined : claims.exp * 1000,
+        expiresAt: claims.exp * 1000,
       };
     }
 

@@ -1,7 +1,7 @@
 import type { AuthUser } from './auth-user.js';
 import { VerifiedTokenCache } from './verified-token-cache.js';
 
-const user: AuthUser = { tenantId: 'demo', subject: 'alice', scopes: new Set(['application:read']) };
+const user: AuthUser = { tenantId: 'demo', subject: 'alice', scopes: new Set(['application:read']), expiresAt: Number.MAX_SAFE_INTEGER };
 
 describe('VerifiedTokenCache', () => {
   let now = 1_000_000;

@@ -77,6 +77,7 @@ describe('bearer token authentication', () => {
     ['from an issuer that is no tenant', async () => stranger.mint('demo', { scope: 'application:read' })],
     ['alg none', async () => unsignedToken(issuer.issuerFor('demo'))],
     ['HS256 signed with the public key material', async () => hmacToken(issuer.issuerFor('demo'))],
+    ['without an expiry', async () => issuer.mint('demo', { scope: 'application:read', expiresInSeconds: null })],
   ])('refuses a token that is %s with 401', async (_name, token) => {
     const { status, body } = await get('/probe/read', await token());
     expect(status).toBe(401);

@@ -13,7 +13,8 @@ export interface DevClient {
 export interface MintClaims {
   scope: string | string[];
   sub?: string;
-  expiresInSeconds?: number;
+  /** `null`: no `exp` claim at all (for negative tests). */
+  expiresInSeconds?: number | null;
   /** Extra claims, e.g. a wrong `iss` for negative tests. */
   extra?: Record<string, unknown>;
 }
@@ -80,14 +81,14 @@ export class DevIssuer {
   async mint(tenant: string, claims: MintClaims): Promise<string> {
     const realm = this.realm(tenant);
     const scope = Array.isArray(claims.scope) ? claims.scope.join(' ') : claims.scope;
-    return new SignJWT({ scope, ...claims.extra })
+    const jwt = new SignJWT({ scope, ...claims.extra })
       .setProtectedHeader({ alg: 'RS256', kid: realm.jwk.kid, typ: 'JWT' })
       .setIssuer(this.issuerFor(tenant))
       .setSubject(claims.sub ?? 'dev-user')
       .setJti(randomUUID())
-      .setIssuedAt()
-      .setExpirationTime(Math.floor(Date.now() / 1000) + (claims.expiresInSeconds ?? 3600))
-      .sign(realm.privateKey);
+      .setIssuedAt();
+    if (claims.expiresInSeconds !== null) jwt.setExpirationTime(Math.floor(Date.now() / 1000) + (claims.expiresInSeconds ?? 3600));
+    return jwt.sign(realm.privateKey);
   }
 
   /** A token signed by a key that is not in any JWKS, with this tenant's issuer. */
