@@ -193,6 +193,26 @@ describe('ecr over 6/CDTP, 9/ELCE and 21/TLE (reference schemas on the wire)', (
     expect(batch.every((u) => u.configId === next.body.configId)).toBe(true);
   });
 
+  it('fans a default change out to an endpoint that got the previous default by broadcast and confirmed it', async () => {
+    await call('PUT', '/app-versions/relay-v1', { level: 1 });
+    await request({ endpointId: 'r-1', appVersionName: 'relay-v1' });
+    await drainUpdates();
+
+    const second = await call('PUT', '/app-versions/relay-v1', { level: 2 });
+    expect((await drainUpdates()).map((u) => [u.endpointId, u.configId])).toEqual([['r-1', second.body.configId]]);
+    // The consumer applied the broadcast default: its history entry has no dispatch date.
+    applied({ endpointId: 'r-1', appVersionName: 'relay-v1', configId: second.body.configId, statusCode: 200, reasonPhrase: null });
+    await eventually(async () => {
+      const [latest] = (await statuses('r-1', '&appVersionName=relay-v1')).content;
+      return latest?.configId === second.body.configId && latest.status === 'APPLIED' ? true : undefined;
+    });
+
+    const third = await call('PUT', '/app-versions/relay-v1', { level: 3 });
+    const batch = await drainUpdates();
+    expect(batch).toEqual([expect.objectContaining({ endpointId: 'r-1', appVersionName: 'relay-v1', configId: third.body.configId })]);
+    expect(JSON.parse(batch[0].content.toString('utf8'))).toEqual({ level: 3 });
+  });
+
   it('deletes configs and history on 9/ELCE unregistered, and everything of a tenant on 21/TLE unregistered', async () => {
     await call('PUT', '/endpoints/gone-1/app-versions/kettle-v1', { a: 1 });
     await call('PUT', '/endpoints/gone-1/app-versions/kettle-v1?name=wifi', { a: 2 });

@@ -1,4 +1,5 @@
-import { DevIssuer } from '@kaa/testing';
+import pg from 'pg';
+import { DevIssuer, eventually, query, testDatabaseUrl } from '@kaa/testing';
 import { ALL_SCOPES, api, startEcr, type RunningEcr } from './support.js';
 
 const schema = {
@@ -154,6 +155,73 @@ describe('ecr REST', () => {
     expect((await other('PUT', '/app-versions/kettle-v1', { theirs: true })).status).toBe(404);
     expect((await other('DELETE', '/endpoints/ep-7/app-versions/kettle-v1')).status).toBe(404);
     expect(JSON.parse((await call('GET', '/endpoints/ep-7/app-versions/kettle-v1')).body.config)).toEqual({ mine: true });
+  });
+
+  it("answers 404 on another tenant's app version before validating, on config and schema routes", async () => {
+    expect((await call('PUT', '/endpoints/own-1/app-versions/kettle-v2', { active: true })).status).toBe(200);
+    const invalid = { active: 'no', extra: 1 };
+    for (const refused of [
+      await other('PUT', '/endpoints/their-1/app-versions/kettle-v2', invalid),
+      await other('PUT', '/endpoints/batch', { configPayload: invalid, endpoints: { 'kettle-v2': ['their-2'] } }),
+      await other('PUT', '/app-versions/kettle-v2', invalid),
+      await other('GET', '/app-versions/kettle-v2/schemas'),
+      await other('PUT', '/app-versions/kettle-v2/schemas/validate', invalid),
+      await other('PUT', '/app-versions/kettle-v2/schemas/validate', { active: true }),
+    ]) {
+      expect(refused.status).toBe(404);
+      expect(refused.body.violations).toBeUndefined();
+      expect(JSON.stringify(refused.body)).not.toContain('pushInterval');
+    }
+    expect((await call('GET', '/app-versions/kettle-v2/schemas')).body).toEqual(schema);
+  });
+
+  it("refuses to overwrite a slot another tenant stored after the ownership check (404, theirs kept)", async () => {
+    // Tenant acme stores a slot in a transaction still open while globex writes the same slot:
+    // globex's ownership check cannot see it yet, its upsert waits for the commit, then conflicts.
+    const table = (name: string) => `"${ecr.instance}".${name}`;
+    for (const attempt of [
+      {
+        insert: `INSERT INTO ${table('endpoint_config')} (config_id, tenant_id, endpoint_id, app_version_name, name, config, created_date, updated_date)
+                 VALUES ('race-a-1', 'acme', 'race-ep', 'race-v1', 'default', '{"acme":true}', now(), now())`,
+        write: () => other('PUT', '/endpoints/race-ep/app-versions/race-v1', { globex: true }),
+        stored: `SELECT tenant_id, config FROM ${table('endpoint_config')} WHERE endpoint_id = 'race-ep'`,
+      },
+      {
+        insert: `INSERT INTO ${table('default_config')} (config_id, tenant_id, app_version_name, name, config, created_date, updated_date)
+                 VALUES ('race-a-2', 'acme', 'race-v2', 'default', '{"acme":true}', now(), now())`,
+        write: () => other('PUT', '/app-versions/race-v2', { globex: true }),
+        stored: `SELECT tenant_id, config FROM ${table('default_config')} WHERE app_version_name = 'race-v2'`,
+      },
+    ]) {
+      const acme = new pg.Client({ connectionString: testDatabaseUrl() });
+      await acme.connect();
+      try {
+        await acme.query('BEGIN');
+        await acme.query(attempt.insert);
+        const [{ xid }] = (await acme.query('SELECT pg_current_xact_id()::text AS xid')).rows;
+        const written = attempt.write();
+        await eventually(async () =>
+          (await query(`SELECT 1 FROM pg_locks WHERE locktype = 'transactionid' AND transactionid::text = $1 AND NOT granted`, [xid])).length > 0 ? true : undefined,
+        );
+        await acme.query('COMMIT');
+        expect((await written).status).toBe(404);
+        expect(await query(attempt.stored)).toEqual([{ tenant_id: 'acme', config: '{"acme":true}' }]);
+      } finally {
+        await acme.end();
+      }
+    }
+  });
+
+  it('refuses NUL in endpoint ids and status filters with 400 and stores nothing', async () => {
+    expect((await call('PUT', '/endpoints/a%00b/app-versions/kettle-v1', { a: 1 })).status).toBe(400);
+    expect((await call('GET', '/endpoints/a%00b/app-versions/kettle-v1')).status).toBe(400);
+    expect((await call('GET', '/statuses?endpointId=%00')).status).toBe(400);
+    expect((await call('GET', '/statuses?endpointId=ep-1&appVersionName=%00')).status).toBe(400);
+    expect((await call('GET', '/statuses?endpointId=ep-1&configId=a%00')).status).toBe(400);
+    const batch = await call('PUT', '/endpoints/batch', { configPayload: { a: 1 }, endpoints: { 'kettle-v1': ['nul-ok', 'nul\u0000bad'] } });
+    expect(batch.status).toBe(400);
+    expect((await call('GET', '/endpoints/nul-ok/app-versions/kettle-v1')).status).toBe(404);
+    expect(await query(`SELECT 1 FROM "${ecr.instance}".endpoint_config WHERE endpoint_id LIKE 'nul%'`)).toEqual([]);
   });
 
   it('checks scopes: endpoint:* for endpoint configs, application:endpoint-config:* for defaults', async () => {

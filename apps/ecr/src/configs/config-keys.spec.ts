@@ -1,4 +1,4 @@
-import { parseAppVersionName, requireConfigName } from './config-keys.js';
+import { parseAppVersionName, requireConfigName, requireEndpointId } from './config-keys.js';
 
 describe('config keys', () => {
   it('splits an app version name at its last "-"', () => {
@@ -13,5 +13,12 @@ describe('config keys', () => {
     expect(requireConfigName('')).toBe('default');
     expect(requireConfigName('wifi_2')).toBe('wifi_2');
     expect(() => requireConfigName('a.b')).toThrow('invalid configuration name');
+  });
+
+  it('refuses empty, overlong and NUL-holding endpoint ids', () => {
+    expect(requireEndpointId('ep-1')).toBe('ep-1');
+    expect(() => requireEndpointId('')).toThrow('invalid endpoint id');
+    expect(() => requireEndpointId('x'.repeat(257))).toThrow('invalid endpoint id');
+    expect(() => requireEndpointId('a\u0000b')).toThrow('invalid endpoint id');
   });
 });

@@ -1,4 +1,5 @@
 import { badRequest } from '@kaa/server';
+import { hasNul } from '../messaging/wire-strings.js';
 
 /** `{appName}-{nameSuffix}`: the app name may itself hold `-`, the suffix may not. */
 const APP_VERSION_NAME = /^([a-z0-9_-]+)-([a-z0-9]+)$/;
@@ -37,7 +38,8 @@ export function requireConfigName(name: string | undefined): string {
   return value;
 }
 
+/** For REST paths and bodies: 400 when empty, too long, or holding NUL (Postgres text cannot store it). */
 export function requireEndpointId(endpointId: string): string {
-  if (endpointId.length === 0 || endpointId.length > 256) throw badRequest('invalid endpoint id');
+  if (endpointId.length === 0 || endpointId.length > 256 || hasNul(endpointId)) throw badRequest('invalid endpoint id');
   return endpointId;
 }

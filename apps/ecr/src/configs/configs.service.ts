@@ -5,6 +5,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { badRequest, notFound } from '@kaa/server';
 import { ConfigUpdatedPublisher, type UpdatedConfig } from '../messaging/config-updated.publisher.js';
 import { EndpointSchemaService } from '../schemas/endpoint-schema.service.js';
+import { assertOwnedBy } from '../tenancy/ownership.js';
 import { TenantScope } from '../tenancy/tenant-scope.js';
 import { DEFAULT_CONFIG_NAME, type AppVersionRef } from './config-keys.js';
 import type { StoredConfig } from './config-view.js';
@@ -67,9 +68,10 @@ export class ConfigsService {
 
   async putEndpointConfig(tenantId: string, key: EndpointKey, document: unknown, ifMatch?: string): Promise<StoredConfig> {
     const config = serialize(document);
-    this.schemas.validate(key.ref, document);
     return this.dataSource.transaction(async (manager) => {
-      await this.assertOwnedBy(manager, tenantId, key.ref.appVersionName, [key.endpointId]);
+      // Ownership first: another tenant must not learn how its config violates the schema.
+      await assertOwnedBy(manager, tenantId, key.ref.appVersionName, [key.endpointId]);
+      this.schemas.validate(key.ref, document);
       const [current] = await manager.query(
         `SELECT config_id AS "configId" FROM endpoint_config WHERE endpoint_id = $1 AND app_version_name = $2 AND name = $3 FOR UPDATE`,
         [key.endpointId, key.ref.appVersionName, key.name],
@@ -101,11 +103,11 @@ export class ConfigsService {
   /** One config to many endpoints of one or more app versions, in one transaction. */
   async putBatch(tenantId: string, name: string, document: unknown, endpoints: Map<AppVersionRef, string[]>): Promise<StoredConfig[]> {
     const config = serialize(document);
-    for (const ref of endpoints.keys()) this.schemas.validate(ref, document);
     return this.dataSource.transaction(async (manager) => {
+      for (const [ref, endpointIds] of endpoints) await assertOwnedBy(manager, tenantId, ref.appVersionName, endpointIds);
+      for (const ref of endpoints.keys()) this.schemas.validate(ref, document);
       const stored: StoredConfig[] = [];
       for (const [ref, endpointIds] of endpoints) {
-        await this.assertOwnedBy(manager, tenantId, ref.appVersionName, endpointIds);
         for (const endpointId of new Set(endpointIds)) {
           stored.push(await this.upsertEndpointConfig(manager, tenantId, endpointId, ref.appVersionName, name, config));
         }
@@ -135,9 +137,9 @@ export class ConfigsService {
 
   async putDefaultConfig(tenantId: string, key: DefaultKey, document: unknown, ifMatch?: string): Promise<StoredConfig> {
     const config = serialize(document);
-    this.schemas.validate(key.ref, document);
     return this.dataSource.transaction(async (manager) => {
-      await this.assertOwnedBy(manager, tenantId, key.ref.appVersionName, []);
+      await assertOwnedBy(manager, tenantId, key.ref.appVersionName, []);
+      this.schemas.validate(key.ref, document);
       const [current] = await manager.query(
         `SELECT config_id AS "configId" FROM default_config WHERE app_version_name = $1 AND name = $2 FOR UPDATE`,
         [key.ref.appVersionName, key.name],
@@ -148,9 +150,12 @@ export class ConfigsService {
         `INSERT INTO default_config (config_id, tenant_id, app_version_name, name, config, created_date, updated_date)
          VALUES ($1, $2, $3, $4, $5, $6, $6)
          ON CONFLICT (app_version_name, name) DO UPDATE SET config_id = EXCLUDED.config_id, config = EXCLUDED.config, updated_date = EXCLUDED.updated_date
+         WHERE default_config.tenant_id = EXCLUDED.tenant_id
          RETURNING ${DEFAULT_COLUMNS}`,
         [randomUUID(), tenantId, key.ref.appVersionName, key.name, config, now],
       );
+      // No row: another tenant stored that name after the ownership check (a race), so it is theirs.
+      if (!stored) throw notFound(`app version ${key.ref.appVersionName} not found`);
       if (current && key.name === DEFAULT_CONFIG_NAME) await this.fanOutDefault(manager, current.configId, stored as StoredConfig);
       return stored as StoredConfig;
     });
@@ -220,38 +225,28 @@ export class ConfigsService {
       `INSERT INTO endpoint_config (config_id, tenant_id, endpoint_id, app_version_name, name, config, created_date, updated_date)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $7)
        ON CONFLICT (endpoint_id, app_version_name, name) DO UPDATE SET config_id = EXCLUDED.config_id, config = EXCLUDED.config, updated_date = EXCLUDED.updated_date
+       WHERE endpoint_config.tenant_id = EXCLUDED.tenant_id
        RETURNING ${ENDPOINT_COLUMNS}`,
       [randomUUID(), tenantId, endpointId, appVersionName, name, config, new Date()],
     );
+    // No row: another tenant stored that slot after the ownership check (a race), so it is theirs.
+    if (!stored) throw notFound(`endpoint ${endpointId} or app version ${appVersionName} not found`);
     return stored as StoredConfig;
   }
 
   /**
-   * Names are installation-wide unique, so an app version or endpoint that already has rows of
-   * another tenant belongs to that tenant: 404, as if it did not exist.
-   */
-  private async assertOwnedBy(manager: EntityManager, tenantId: string, appVersionName: string, endpointIds: string[]): Promise<void> {
-    const [foreign] = await manager.query(
-      `SELECT 1 FROM default_config WHERE app_version_name = $1 AND tenant_id <> $2
-       UNION ALL
-       SELECT 1 FROM endpoint_config WHERE (app_version_name = $1 OR endpoint_id = ANY($3::text[])) AND tenant_id <> $2
-       LIMIT 1`,
-      [appVersionName, tenantId, endpointIds],
-    );
-    if (foreign) throw notFound(endpointIds.length > 0 ? `endpoint or app version ${appVersionName} not found` : `app version ${appVersionName} not found`);
-  }
-
-  /**
    * A default replaced another: every endpoint of that app version without its own config whose
-   * last dispatched config was the previous default gets the new one, in one batched insert.
+   * latest history entry (by dispatch or confirmation, whichever is newer: an endpoint may have got
+   * the previous default by broadcast and only confirmed it) is the previous default gets the new
+   * one, in one batched insert.
    */
   private async fanOutDefault(manager: EntityManager, previousId: string, next: StoredConfig): Promise<void> {
     const rows: { endpointId: string }[] = await manager.query(
       `SELECT latest.endpoint_id AS "endpointId" FROM (
          SELECT DISTINCT ON (endpoint_id) endpoint_id, config_id
          FROM config_status
-         WHERE app_version_name = $1 AND config_name = $2 AND last_dispatched_date IS NOT NULL
-         ORDER BY endpoint_id, last_dispatched_date DESC
+         WHERE app_version_name = $1 AND config_name = $2
+         ORDER BY endpoint_id, GREATEST(last_dispatched_date, last_confirmed_date) DESC NULLS LAST, id DESC
        ) latest
        WHERE latest.config_id = $3
          AND NOT EXISTS (SELECT 1 FROM endpoint_config e WHERE e.endpoint_id = latest.endpoint_id AND e.app_version_name = $1 AND e.name = $2)`,

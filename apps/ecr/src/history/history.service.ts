@@ -61,7 +61,6 @@ export class HistoryService {
     @Inject(TenantScope) private readonly scope: TenantScope,
   ) {}
 
-  /** A config went out in a 6/CDTP response. A confirmation it already has is kept. */
   /**
    * Records that a config was sent to an endpoint; resolves once it is stored. Concurrent
    * dispatches share one statement and one commit.

@@ -3,6 +3,7 @@ import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { CurrentTenant, RequireScopes } from '@kaa/auth';
 import { badRequest } from '@kaa/server';
 import { ENDPOINT_SCOPES } from '../configs/endpoint-config.controller.js';
+import { hasNul } from '../messaging/wire-strings.js';
 import { HistoryService, type StatusPage } from './history.service.js';
 
 export const STATUSES_MAX_PAGE_SIZE = Symbol('ecr:statuses-max-page-size');
@@ -39,6 +40,8 @@ export class StatusesController {
     @Query('size') size?: string,
   ): Promise<StatusPage> {
     if (!endpointId) throw badRequest('endpointId is required');
+    // Postgres text cannot hold NUL: such a filter is malformed, not a server error.
+    if (hasNul(endpointId, appVersionName, configId)) throw badRequest('endpointId, appVersionName and configId must not contain NUL characters');
     const pageSize = nonNegativeInt('size', size, DEFAULT_PAGE_SIZE);
     if (pageSize < 1 || pageSize > this.maxPageSize) throw badRequest(`size must be between 1 and ${this.maxPageSize}`);
     return this.history.page(

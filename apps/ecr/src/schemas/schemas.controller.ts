@@ -1,21 +1,29 @@
 import { Body, Controller, Get, HttpCode, Param, Put } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
 import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { RequireScopes } from '@kaa/auth';
+import type { DataSource } from 'typeorm';
+import { CurrentTenant, RequireScopes } from '@kaa/auth';
 import { badRequest, notFound } from '@kaa/server';
 import { requireAppVersionName } from '../configs/config-keys.js';
 import { DEFAULT_CONFIG_SCOPES } from '../configs/default-config.controller.js';
+import { assertOwnedBy } from '../tenancy/ownership.js';
 import { EndpointSchemaService } from './endpoint-schema.service.js';
 
 @ApiTags('schemas')
 @Controller('app-versions')
 export class SchemasController {
-  constructor(private readonly schemas: EndpointSchemaService) {}
+  constructor(
+    private readonly schemas: EndpointSchemaService,
+    @InjectDataSource() private readonly dataSource: DataSource,
+  ) {}
 
   @Get(':appVersionName/schemas')
   @RequireScopes(DEFAULT_CONFIG_SCOPES.read)
   @ApiOperation({ summary: 'The effective endpoint-configuration JSON schema (version schema wins over the application schema)' })
-  getSchema(@Param('appVersionName') appVersionName: string): unknown {
-    const effective = this.schemas.effective(requireAppVersionName(appVersionName));
+  async getSchema(@CurrentTenant() tenantId: string, @Param('appVersionName') appVersionName: string): Promise<unknown> {
+    const ref = requireAppVersionName(appVersionName);
+    await assertOwnedBy(this.dataSource.manager, tenantId, ref.appVersionName, []);
+    const effective = this.schemas.effective(ref);
     if (effective.schema === undefined) throw notFound(`no endpoint configuration schema for app version ${appVersionName}`);
     return effective.schema;
   }
@@ -25,9 +33,11 @@ export class SchemasController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Dry-run validation of a configuration: 200 when valid, 400 with JSON pointers otherwise' })
   @ApiBody({ schema: { description: 'Any JSON document' } })
-  validate(@Param('appVersionName') appVersionName: string, @Body() body: unknown): { valid: true } {
+  async validate(@CurrentTenant() tenantId: string, @Param('appVersionName') appVersionName: string, @Body() body: unknown): Promise<{ valid: true }> {
+    const ref = requireAppVersionName(appVersionName);
+    await assertOwnedBy(this.dataSource.manager, tenantId, ref.appVersionName, []);
     if (body === undefined) throw badRequest('the request body must be a JSON document');
-    this.schemas.validate(requireAppVersionName(appVersionName), body);
+    this.schemas.validate(ref, body);
     return { valid: true };
   }
 }
