@@ -183,6 +183,79 @@ describe('integrations', () => {
     expect(badRegex.body.violations[0].message).toContain('(unclosed');
   });
 
+  it('matches tenant regexes in linear time (RE2) and refuses patterns RE2 cannot run', async () => {
+    const hook = await track(receiver());
+    const redos = uniqueName('redos');
+    await setup('acme', { name: 'redos', type: 'generic', address: `${hook.url}/redos` }, { name: 'redos', filter: { applications: [redos], include: ['(a|aa)+b'] } });
+    const noMatch = event({ application: redos, summary: 'a'.repeat(100) });
+    const match = event({ application: redos, summary: `${'a'.repeat(100)}b` });
+    await record(noMatch, match);
+    await settle();
+    expect((await deliveries('redos')).map((d) => d.eventId)).toEqual([match.id]);
+
+    for (const pattern of ['(a)\\1', 'x(?=y)', '(?<!x)y']) {
+      const refused = await call('POST', '/notifications', { name: 'lookaround', providerRef: 'redos', filter: { exclude: ['ok', pattern] } });
+      expect(refused.status).toBe(400);
+      expect(refused.body.violations).toEqual([expect.objectContaining({ pointer: '/filter/exclude/1', message: expect.stringContaining(JSON.stringify(pattern)) })]);
+    }
+    expect((await call('PATCH', '/notifications/redos', { filter: { include: ['(?=b)'] } })).status).toBe(400);
+  });
+
+  it('drops a provider secret when the provider is moved, and never shows a full address', async () => {
+    const old = await track(receiver(() => ({ status: 201 })));
+    const moved = await track(receiver());
+    const app = uniqueName('moved');
+    await setup('acme', { name: 'gh-move', type: 'github', address: `${old.url}/api/v3`, secret: GITHUB_TOKEN }, { name: 'gh-move', filter: { applications: [app] } });
+
+    const redirected = await call('PATCH', '/providers/gh-move', { address: `${moved.url}/api/v3` });
+    expect(redirected.status).toBe(400);
+    expect(redirected.body.violations).toEqual([expect.objectContaining({ pointer: '/secret' })]);
+    expect((await call('PATCH', '/providers/gh-move', { timeoutMs: 5000 })).body).toMatchObject({ secretSet: true });
+    const retyped = await call('PATCH', '/providers/gh-move', { type: 'generic', address: `${moved.url}/hook` });
+    expect(retyped.status).toBe(200);
+    expect(retyped.body).toMatchObject({ type: 'generic', secretSet: false });
+
+    await record(event({ application: app, revision: 'abc1234def5678', source: 'acme/fleet' }));
+    await eventually(async () => (await deliveries('gh-move'))[0]?.status === 'delivered' || undefined);
+    expect(old.requests).toHaveLength(0);
+    expect(moved.requests).toHaveLength(1);
+    expect(JSON.stringify(moved.requests[0])).not.toContain(GITHUB_TOKEN);
+
+    const webhook = `${moved.url}/services/T0/B0/webhook-secret`;
+    expect((await call('POST', '/providers', { name: 'slack-move', type: 'slack', address: webhook })).status).toBe(201);
+    const generic = await call('PATCH', '/providers/slack-move', { type: 'generic' });
+    expect(generic.status).toBe(200);
+    expect(JSON.stringify(generic.body)).not.toContain('/services/');
+    expect(JSON.stringify((await call('GET', '/providers')).body)).not.toContain('/services/');
+  });
+
+  it('reads at most 1 KiB of a failing receiver\'s answer, however much it sends', async () => {
+    // 1 MB, and the answer never ends: only a bounded read gets past it.
+    const server: Server = createServer((_req, res) => {
+      res.writeHead(500, { 'content-type': 'text/plain' });
+      res.write('x'.repeat(1 << 20));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    receivers.push({
+      url: '',
+      requests: [],
+      close: () => new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+    });
+    const app = uniqueName('huge');
+    await setup('acme', { name: 'huge', type: 'generic', address: `http://127.0.0.1:${(server.address() as AddressInfo).port}/in` }, { name: 'huge', filter: { applications: [app] } });
+    await record(event({ application: app }));
+    const [dead] = await eventually(async () => {
+      const list = await deliveries('huge');
+      return list[0]?.status === 'dead' ? list : undefined;
+    });
+    expect(dead).toMatchObject({ attempts: MAX_ATTEMPTS, lastStatusCode: 500 });
+    expect(dead.lastError).toContain('HTTP 500: xxxx');
+    expect(dead.lastError?.length).toBeLessThanOrEqual(1024);
+  });
+
   it('delivers a change once per matching notification, signed; suspended and non-matching ones get nothing', async () => {
     const signed = await track(receiver());
     const plain = await track(receiver());

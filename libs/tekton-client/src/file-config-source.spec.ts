@@ -1,5 +1,7 @@
-import { writeFile } from 'node:fs/promises';
-import { writeTempFile } from '@kaa/testing';
+import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { eventually, writeTempFile } from '@kaa/testing';
 import { AppConfigFileError, FileAppConfigSource } from './file-config-source.js';
 import type { ConfigChange } from './app-config-source.js';
 
@@ -63,5 +65,30 @@ describe('FileAppConfigSource', () => {
     expect(Object.keys(sut.current().applications)).toEqual(['b']);
     expect(changes).toEqual([{ scope: 'all', reason: 'file' }]);
     await sut.stop();
+  });
+
+  it('sees a file replaced atomically (write a temp file, rename it over), every time', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tekton-client-'));
+    const path = join(dir, 'ecr.json');
+    const replace = async (app: string) => {
+      const temp = join(dir, `.ecr.json.${app}.tmp`);
+      await writeFile(temp, JSON.stringify({ kaa: { applications: { [app]: {} } } }));
+      await rename(temp, path);
+    };
+    await replace('first');
+    const errors: Error[] = [];
+    const sut = new FileAppConfigSource({ path, watch: true, onError: (error) => errors.push(error) });
+    await sut.start();
+    try {
+      await replace('second');
+      await eventually(() => (sut.current().applications['second'] ? true : undefined));
+      await replace('third');
+      await eventually(() => (sut.current().applications['third'] ? true : undefined));
+      expect(Object.keys(sut.current().applications)).toEqual(['third']);
+      expect(errors).toEqual([]);
+    } finally {
+      await sut.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,5 +1,6 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { basename, dirname } from 'node:path';
 import { parse } from 'yaml';
 import { AppConfigSource, emptyTree, type ApplicationConfigNode, type ConfigChange, type ServiceConfigTree } from './app-config-source.js';
 
@@ -68,6 +69,8 @@ export function parseServiceConfigTree(path: string, text: string): ServiceConfi
   return { applications, tenants };
 }
 
+const K8S_DATA_LINK = '..data';
+
 /**
  * An {@link AppConfigSource} read from a local file, for running a Tekton consumer without
  * Tekton. `start()` fails on an unreadable or malformed file, so a bad file stops the service.
@@ -86,7 +89,13 @@ export class FileAppConfigSource extends AppConfigSource {
     this.tree = await this.read();
     this.emit({ scope: 'all', reason: 'start' });
     if (this.options.watch && !this.watcher) {
-      this.watcher = watch(this.options.path, () => this.scheduleReload());
+      // Watch the directory, not the file: editors and Kubernetes ConfigMaps replace the file
+      // (write a new one, rename it over the old), and a watch on the old inode would go quiet.
+      const name = basename(this.options.path);
+      this.watcher = watch(dirname(this.options.path), (_event, filename) => {
+        // ConfigMap volumes swap the `..data` symlink the file points through; no name: be safe.
+        if (filename === null || filename === name || filename === K8S_DATA_LINK) this.scheduleReload();
+      });
       this.watcher.unref();
     }
   }

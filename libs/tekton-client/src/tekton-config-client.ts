@@ -33,13 +33,7 @@ type Json = Record<string, unknown>;
 type Reason = ConfigChange['reason'];
 
 class TektonHttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'TektonHttpError';
-  }
+  override name = 'TektonHttpError';
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -267,7 +261,7 @@ export class TektonConfigClient extends AppConfigSource {
         await response.body?.cancel();
         return undefined;
       }
-      if (!response.ok) throw new TektonHttpError(response.status, `GET ${path}: HTTP ${response.status} ${await response.text().catch(() => '')}`);
+      if (!response.ok) throw new TektonHttpError(`GET ${path}: HTTP ${response.status} ${await response.text().catch(() => '')}`);
       return (await response.json()) as Json;
     }
   }

@@ -31,6 +31,10 @@ export interface ApplicationView {
   versions: VersionView[];
 }
 
+/** Row lock taken by a lookup: FOR SHARE or FOR UPDATE, held until the transaction ends. */
+export type RowLock = 'share' | 'update';
+const lockOption = (lock: RowLock | undefined) => (lock ? { lock: { mode: lock === 'share' ? ('pessimistic_read' as const) : ('pessimistic_write' as const) } } : {});
+
 const UNIQUE_VIOLATION = '23505';
 const isUniqueViolation = (error: unknown) => error instanceof QueryFailedError && (error.driverError as { code?: string }).code === UNIQUE_VIOLATION;
 
@@ -54,18 +58,19 @@ export class ApplicationsService {
     return renderApp(app, await this.versionsOf(this.dataSource.manager, app));
   }
 
-  /** The application of `tenantId` (any tenant when null), else 404: other tenants' names never leak. */
-  async findApp(manager: EntityManager, tenantId: string | null, name: string, lock = false): Promise<Application> {
-    const app = await manager.getRepository(Application).findOne({
-      where: tenantId === null ? { name } : { tenantId, name },
-      ...(lock ? { lock: { mode: 'pessimistic_write' as const } } : {}),
-    });
+  /**
+   * The application of `tenantId` (any tenant when null), else 404: other tenants' names never leak.
+   * `lock`: 'update' for changes of the application itself (and its removal); 'share' for writers
+   * of what hangs off it (configs), so they wait for a removal in progress and then find nothing.
+   */
+  async findApp(manager: EntityManager, tenantId: string | null, name: string, lock?: RowLock): Promise<Application> {
+    const app = await manager.getRepository(Application).findOne({ where: tenantId === null ? { name } : { tenantId, name }, ...lockOption(lock) });
     if (!app) throw notFound(`application ${name} not found`);
     return app;
   }
 
-  async findVersion(manager: EntityManager, app: Application, name: string): Promise<AppVersion> {
-    const version = await manager.getRepository(AppVersion).findOne({ where: { applicationId: app.id, name } });
+  async findVersion(manager: EntityManager, app: Application, name: string, lock?: RowLock): Promise<AppVersion> {
+    const version = await manager.getRepository(AppVersion).findOne({ where: { applicationId: app.id, name }, ...lockOption(lock) });
     if (!version) throw notFound(`application version ${name} not found`);
     return version;
   }
@@ -94,7 +99,7 @@ export class ApplicationsService {
   async update(ctx: ChangeContext, name: string, dto: UpdateApplicationDto): Promise<ApplicationView> {
     if (dto.name !== undefined && dto.name !== name) throw badRequest('an application cannot be renamed: name must equal the path');
     return this.dataSource.transaction(async (manager) => {
-      const app = await this.findApp(manager, ctx.user.tenantId, name, true);
+      const app = await this.findApp(manager, ctx.user.tenantId, name, 'update');
       if (dto.displayName !== undefined) app.displayName = dto.displayName;
       if (dto.description !== undefined) app.description = dto.description;
       app.updatedDate = new Date();
@@ -107,7 +112,7 @@ export class ApplicationsService {
   /** Removes the application with its versions, configurations and their history. */
   async remove(ctx: ChangeContext, name: string): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
-      const app = await this.findApp(manager, ctx.user.tenantId, name, true);
+      const app = await this.findApp(manager, ctx.user.tenantId, name, 'update');
       const instances = await this.dropConfigs(manager, { tenantId: app.tenantId, appName: app.name });
       await manager.getRepository(Application).delete({ id: app.id });
       const scope: NoticeScope = { tenantId: app.tenantId, appName: app.name };
@@ -133,7 +138,7 @@ export class ApplicationsService {
   async createVersion(ctx: ChangeContext, appName: string, dto: CreateAppVersionDto): Promise<VersionView> {
     try {
       return await this.dataSource.transaction(async (manager) => {
-        const app = await this.findApp(manager, ctx.user.tenantId, appName, true);
+        const app = await this.findApp(manager, ctx.user.tenantId, appName, 'update');
         const name = versionName(app.name, dto.nameSuffix);
         const repo = manager.getRepository(AppVersion);
         if (await repo.existsBy({ nameKey: nameKey(name) })) throw conflict(`application version name ${name} is taken`);
@@ -161,7 +166,7 @@ export class ApplicationsService {
     if (dto.name !== undefined && dto.name !== name) throw badRequest('an application version cannot be renamed: name must equal the path');
     if (dto.applicationName !== undefined && dto.applicationName !== appName) throw badRequest('applicationName must equal the path');
     return this.dataSource.transaction(async (manager) => {
-      const app = await this.findApp(manager, ctx.user.tenantId, appName, true);
+      const app = await this.findApp(manager, ctx.user.tenantId, appName, 'update');
       const version = await this.findVersion(manager, app, name);
       if (dto.displayName !== undefined) version.displayName = dto.displayName;
       if (dto.description !== undefined) version.description = dto.description;
@@ -174,7 +179,7 @@ export class ApplicationsService {
 
   async removeVersion(ctx: ChangeContext, appName: string, name: string): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
-      const app = await this.findApp(manager, ctx.user.tenantId, appName, true);
+      const app = await this.findApp(manager, ctx.user.tenantId, appName, 'update');
       const version = await this.findVersion(manager, app, name);
       const instances = await this.dropConfigs(manager, { tenantId: app.tenantId, appName: app.name, appVersionName: version.name });
       await manager.getRepository(AppVersion).delete({ id: version.id });

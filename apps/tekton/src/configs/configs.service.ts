@@ -5,10 +5,10 @@ import fastJsonPatch from 'fast-json-patch';
 import { DataSource, In, type EntityManager, type FindOptionsWhere } from 'typeorm';
 import type { AuthUser } from '@kaa/auth';
 import { quoteIdent, schemaOf } from '@kaa/persistence';
-import { badRequest, notFound, validationFailed, type Violation } from '@kaa/server';
+import { badRequest, conflict, notFound, validationFailed, type Violation } from '@kaa/server';
 import { AppVersion } from '../applications/app-version.entity.js';
 import { Application } from '../applications/application.entity.js';
-import { ApplicationsService } from '../applications/applications.service.js';
+import { ApplicationsService, type RowLock } from '../applications/applications.service.js';
 import type { ChangeContext } from '../common/change-context.js';
 import { PlatformTenant, readsAllTenants } from '../common/access.js';
 import type { PlatformEventType } from '../events/platform-event.js';
@@ -36,7 +36,12 @@ interface ConfigWrite {
   target: ConfigTarget;
   config: Json;
   rolledBackFrom?: number;
+  /** Store only if the stored revision is still this one (0: none stored); else StaleWrite. */
+  expectedRevision?: number;
 }
+
+/** A read-modify-write whose read is no longer current: read again. */
+class StaleWrite extends Error {}
 
 export interface RevisionView {
   revision: number;
@@ -62,15 +67,31 @@ const EVENT_TYPE: Record<ConfigLevel, PlatformEventType> = {
 const noticeScope = (t: ConfigTarget): NoticeScope =>
   t.appName === null ? { tenantId: t.tenantId } : t.appVersionName === null ? { tenantId: t.tenantId, appName: t.appName } : { tenantId: t.tenantId, appName: t.appName, appVersionName: t.appVersionName };
 
+/** Where to find the revisions of a config: its instance and scope, and only its tenant's. */
+const revisionsOf = (t: ConfigTarget): FindOptionsWhere<ConfigRevision> => ({ serviceInstance: t.instance, scopeKey: scopeKey(t), tenantId: t.tenantId });
+
+function revisionView(r: ConfigRevision, previous: Json): RevisionView {
+  return {
+    revision: r.revision,
+    createdDate: new Date(r.createdDate).toISOString(),
+    author: r.author,
+    ...(r.sourceRevision ? { sourceRevision: r.sourceRevision } : {}),
+    ...(r.source ? { source: r.source } : {}),
+    ...(r.rolledBackFrom !== null ? { rolledBackFrom: r.rolledBackFrom } : {}),
+    config: r.config,
+    diff: compare(previous, r.config),
+  };
+}
+
 const describeTarget = (t: ConfigTarget) =>
   t.level === 'tenant' ? `tenant ${t.tenantId}` : t.level === 'application' ? `application ${t.appName}` : `application version ${t.appVersionName}`;
+
+const lockKey = (target: ConfigTarget) => `tekton:config:${target.instance}:${scopeKey(target)}`;
 
 /**
  * Application, app-version and tenant configurations per service instance: validated against the
  * instance's schema, kept as revisions, announced by targeted 17/SCMP notices.
  */
-const lockKey = (target: ConfigTarget) => `tekton:config:${target.instance}:${scopeKey(target)}`;
-
 @Injectable()
 export class ConfigsService {
   constructor(
@@ -96,7 +117,7 @@ export class ConfigsService {
     );
     this.throwIf(violations);
     return this.dataSource.transaction(async (manager) => {
-      const app = await this.applications.findApp(manager, ctx.user.tenantId, appName);
+      const app = await this.applications.findApp(manager, ctx.user.tenantId, appName, 'share');
       const writes = entries.map((e) => ({ target: this.appTarget(e.instance, app), config: e.appConfig ?? {}, at: e.at }));
       this.validate(writes);
       await this.write(manager, ctx, writes);
@@ -116,8 +137,8 @@ export class ConfigsService {
     }
     this.throwIf(violations);
     return this.dataSource.transaction(async (manager) => {
-      const app = await this.applications.findApp(manager, ctx.user.tenantId, appName);
-      const version = await this.applications.findVersion(manager, app, versionName);
+      const app = await this.applications.findApp(manager, ctx.user.tenantId, appName, 'share');
+      const version = await this.applications.findVersion(manager, app, versionName, 'share');
       const writes = entries.map((e) => ({ target: this.versionTarget(e.instance, app, version), config: e.versions[0].config, at: e.versions[0].at }));
       this.validate(writes);
       await this.write(manager, ctx, writes);
@@ -128,7 +149,7 @@ export class ConfigsService {
   async patchAppConfig(ctx: ChangeContext, appName: string, instance: string | undefined, patch: unknown): Promise<Json> {
     const name = this.requireInstanceParam(instance);
     return this.dataSource.transaction(async (manager) => {
-      const app = await this.applications.findApp(manager, ctx.user.tenantId, appName);
+      const app = await this.applications.findApp(manager, ctx.user.tenantId, appName, 'share');
       const target = this.appTarget(name, app);
       await this.patch(manager, ctx, target, unwrapPatch(patch, name, ['applications', appName]));
       return this.readAppLevel(manager, app, [name]);
@@ -138,8 +159,8 @@ export class ConfigsService {
   async patchVersionConfig(ctx: ChangeContext, appName: string, versionName: string, instance: string | undefined, patch: unknown): Promise<Json> {
     const name = this.requireInstanceParam(instance);
     return this.dataSource.transaction(async (manager) => {
-      const app = await this.applications.findApp(manager, ctx.user.tenantId, appName);
-      const version = await this.applications.findVersion(manager, app, versionName);
+      const app = await this.applications.findApp(manager, ctx.user.tenantId, appName, 'share');
+      const version = await this.applications.findVersion(manager, app, versionName, 'share');
       await this.patch(manager, ctx, this.versionTarget(name, app, version), unwrapPatch(patch, name, ['applications', appName, 'versions', versionName]));
       return this.readVersionLevel(manager, app, version, [name]);
     });
@@ -195,15 +216,15 @@ export class ConfigsService {
       const writes: (ConfigWrite & { at: string })[] = [];
       for (const entry of entries) {
         this.registry.require(entry.instance);
-        const app = await this.applications.findApp(manager, ctx.user.tenantId, entry.appName);
+        const app = await this.applications.findApp(manager, ctx.user.tenantId, entry.appName, 'share');
         if (entry.appConfig) writes.push({ target: this.appTarget(entry.instance, app), config: entry.appConfig, at: entry.at });
         for (const v of entry.versions) {
-          const version = await this.applications.findVersion(manager, app, v.name);
+          const version = await this.applications.findVersion(manager, app, v.name, 'share');
           writes.push({ target: this.versionTarget(entry.instance, app, version), config: v.config, at: v.at });
         }
       }
       this.validate(writes);
-      return { changed: await this.write(manager, ctx, writes, { skipUnchanged: true }) };
+      return { changed: (await this.write(manager, ctx, writes, { skipUnchanged: true })).length };
     });
   }
 
@@ -230,55 +251,32 @@ export class ConfigsService {
 
   async history(user: AuthUser, target: TargetRef): Promise<RevisionView[]> {
     const resolved = await this.resolve(this.dataSource.manager, target, user.tenantId);
-    const revisions = await this.dataSource.getRepository(ConfigRevision).find({
-      where: { serviceInstance: resolved.instance, scopeKey: scopeKey(resolved) },
-      order: { revision: 'ASC' },
-    });
-    let previous: Json = {};
-    const views = revisions.map((r) => {
-      const view: RevisionView = {
-        revision: r.revision,
-        createdDate: new Date(r.createdDate).toISOString(),
-        author: r.author,
-        ...(r.sourceRevision ? { sourceRevision: r.sourceRevision } : {}),
-        ...(r.source ? { source: r.source } : {}),
-        ...(r.rolledBackFrom !== null ? { rolledBackFrom: r.rolledBackFrom } : {}),
-        config: r.config,
-        diff: compare(previous, r.config),
-      };
-      previous = r.config;
-      return view;
-    });
-    return views.reverse();
+    const revisions = await this.dataSource.getRepository(ConfigRevision).find({ where: revisionsOf(resolved), order: { revision: 'ASC' } });
+    return revisions.map((r, i) => revisionView(r, i > 0 ? revisions[i - 1].config : {})).reverse();
   }
 
   /** Re-applies an old revision as a new one, validated and announced like any change. */
   async rollback(ctx: ChangeContext, target: TargetRef, revision: number): Promise<RevisionView> {
     return this.dataSource.transaction(async (manager) => {
-      const resolved = await this.resolve(manager, target, ctx.user.tenantId);
-      const old = await manager.getRepository(ConfigRevision).findOne({ where: { serviceInstance: resolved.instance, scopeKey: scopeKey(resolved), revision } });
+      const resolved = await this.resolve(manager, target, ctx.user.tenantId, 'share');
+      const revisions = manager.getRepository(ConfigRevision);
+      // Old revisions never change: re-applying one is a plain write, no read-modify-write lock.
+      const old = await revisions.findOne({ where: { ...revisionsOf(resolved), revision } });
       if (!old) throw notFound(`revision ${revision} not found`);
       const write = { target: resolved, config: old.config, rolledBackFrom: revision, at: '' };
       this.validate([write]);
-      await this.write(manager, ctx, [write]);
-      const latest = await manager.getRepository(ConfigRevision).findOneOrFail({ where: { serviceInstance: resolved.instance, scopeKey: scopeKey(resolved) }, order: { revision: 'DESC' } });
-      const previous = await manager.getRepository(ConfigRevision).findOne({ where: { serviceInstance: resolved.instance, scopeKey: scopeKey(resolved), revision: latest.revision - 1 } });
-      return {
-        revision: latest.revision,
-        createdDate: new Date(latest.createdDate).toISOString(),
-        author: latest.author,
-        ...(latest.sourceRevision ? { sourceRevision: latest.sourceRevision } : {}),
-        ...(latest.source ? { source: latest.source } : {}),
-        rolledBackFrom: revision,
-        config: latest.config,
-        diff: compare(previous?.config ?? {}, latest.config),
-      };
+      const [stored] = await this.write(manager, ctx, [write]);
+      const [latest, previous] = await Promise.all([
+        revisions.findOneOrFail({ where: { ...revisionsOf(resolved), revision: stored } }),
+        revisions.findOne({ where: { ...revisionsOf(resolved), revision: stored - 1 } }),
+      ]);
+      return revisionView(latest, previous?.config ?? {});
     });
   }
 
   // ---- internals ------------------------------------------------------------------------------
 
-  private async resolve(manager: EntityManager, ref: TargetRef, tenantId: string | undefined): Promise<ConfigTarget> {
+  private async resolve(manager: EntityManager, ref: TargetRef, tenantId: string | undefined, lock?: RowLock): Promise<ConfigTarget> {
     const instance = this.registry.require(this.requireInstanceParam(ref.instance)).name;
     if (ref.level === 'tenant') {
       const tenant = ref.tenantId ?? tenantId;
@@ -286,25 +284,45 @@ export class ConfigsService {
       if (tenantId !== undefined && tenant !== tenantId) throw notFound('tenant not found');
       return this.tenantTarget(instance, tenant);
     }
-    const app = await this.applications.findApp(manager, tenantId ?? null, ref.appName);
+    const app = await this.applications.findApp(manager, tenantId ?? null, ref.appName, lock);
     if (ref.level === 'application') return this.appTarget(instance, app);
-    return this.versionTarget(instance, app, await this.applications.findVersion(manager, app, ref.appVersionName));
+    return this.versionTarget(instance, app, await this.applications.findVersion(manager, app, ref.appVersionName, lock));
   }
 
+  /**
+   * Read-modify-write: the lock orders PATCHes of one config; the row lock on the stored config
+   * (and the expected-revision guard while there is none yet) keeps a concurrent PUT from being lost.
+   */
   private async patch(manager: EntityManager, ctx: ChangeContext, target: ConfigTarget, patch: unknown) {
     await this.lock(manager, target);
-    const current = await manager.getRepository(ServiceConfig).findOne({ where: { serviceInstance: target.instance, scopeKey: scopeKey(target) } });
-    const next = mergePatch(current?.config ?? {}, patch);
-    const write = { target, config: next as Json, at: '' };
-    this.validate([write]);
-    await this.write(manager, ctx, [write]);
+    for (let attempt = 1; ; attempt++) {
+      const current = await manager.getRepository(ServiceConfig).findOne({
+        where: { serviceInstance: target.instance, scopeKey: scopeKey(target) },
+        lock: { mode: 'pessimistic_write' },
+      });
+      if (current && current.tenantId !== target.tenantId) throw notFound(`${describeTarget(target)} not found`);
+      const write = { target, config: mergePatch(current?.config ?? {}, patch) as Json, at: '', expectedRevision: current?.revision ?? 0 };
+      this.validate([write]);
+      try {
+        await this.write(manager, ctx, [write]);
+        return;
+      } catch (error) {
+        if (!(error instanceof StaleWrite)) throw error;
+        if (attempt >= 3) throw conflict(`the configuration of ${describeTarget(target)} keeps changing; retry`);
+      }
+    }
   }
 
-  /** Stores each config with a revision and writes its notice and platform event; returns how many changed. */
-  private async write(manager: EntityManager, ctx: ChangeContext, writes: ConfigWrite[], options: { skipUnchanged?: boolean } = {}): Promise<number> {
-    const notices = [];
-    const events: EventDraft[] = [];
-    for (const { target, config, rolledBackFrom } of writes) {
+  /**
+   * Stores each config with a revision and writes its notice and platform event; returns the
+   * revisions stored (skipped ones have none). Writes go in lock-key order, so requests naming
+   * the same instances in different orders take their locks in the same order (no deadlock).
+   */
+  private async write(manager: EntityManager, ctx: ChangeContext, writes: ConfigWrite[], options: { skipUnchanged?: boolean } = {}): Promise<number[]> {
+    const stored: { write: ConfigWrite; id: string; revision: number }[] = [];
+    const ordered = writes.map((write) => ({ write, sortKey: lockKey(write.target) })).sort((a, b) => (a.sortKey < b.sortKey ? -1 : a.sortKey > b.sortKey ? 1 : 0));
+    for (const { write } of ordered) {
+      const { target, config, rolledBackFrom, expectedRevision } = write;
       const key = scopeKey(target);
       if (options.skipUnchanged) {
         await this.lock(manager, target);
@@ -312,21 +330,29 @@ export class ConfigsService {
         if (compare(current?.config ?? {}, config).length === 0) continue;
       }
       const id = randomUUID();
-      const revision = await this.storeRevision(manager, target, key, config, id, ctx, rolledBackFrom);
-      notices.push(this.notices.targeted(target.instance, 'upsert', noticeScope(target), ctx.correlationId));
-      events.push({
-        id,
-        type: EVENT_TYPE[target.level],
-        tenantId: target.tenantId,
-        ...(target.appName ? { application: target.appName } : {}),
-        ...(target.appVersionName ? { appVersion: target.appVersionName } : {}),
-        serviceInstance: target.instance,
-        summary: `${target.instance} configuration of ${describeTarget(target)} ${rolledBackFrom ? `rolled back to revision ${rolledBackFrom}` : 'changed'} by ${ctx.author} (revision ${revision})`,
-        data: { configRevision: revision },
-      });
+      const revision = await this.storeRevision(manager, target, key, config, id, ctx, rolledBackFrom, expectedRevision);
+      if (revision === null) {
+        if (expectedRevision !== undefined) throw new StaleWrite();
+        // The stored row is another tenant's (left by an application removed meanwhile): not this one's to overwrite.
+        throw notFound(`${describeTarget(target)} not found`);
+      }
+      stored.push({ write, id, revision });
     }
+    // Announced in the order of the request, whatever order the locks were taken in.
+    stored.sort((a, b) => writes.indexOf(a.write) - writes.indexOf(b.write));
+    const notices = stored.map(({ write: { target } }) => this.notices.targeted(target.instance, 'upsert', noticeScope(target), ctx.correlationId));
+    const events: EventDraft[] = stored.map(({ write: { target, rolledBackFrom }, id, revision }) => ({
+      id,
+      type: EVENT_TYPE[target.level],
+      tenantId: target.tenantId,
+      ...(target.appName ? { application: target.appName } : {}),
+      ...(target.appVersionName ? { appVersion: target.appVersionName } : {}),
+      serviceInstance: target.instance,
+      summary: `${target.instance} configuration of ${describeTarget(target)} ${rolledBackFrom ? `rolled back to revision ${rolledBackFrom}` : 'changed'} by ${ctx.author} (revision ${revision})`,
+      data: { configRevision: revision },
+    }));
     await this.announcer.announce(manager, ctx, notices, events);
-    return notices.length;
+    return stored.map((s) => s.revision);
   }
 
   private table(name: string) {
@@ -334,8 +360,10 @@ export class ConfigsService {
   }
 
   /**
-   * Takes the configuration's lock, stores the config as its next revision and records that
-   * revision, in one statement; returns the revision's number.
+   * Stores the config as its next revision and records that revision, in one statement; returns
+   * the revision's number. Concurrent writers of one config serialize on the upsert's row lock.
+   * Null (nothing stored) when the stored row belongs to another tenant, or when
+   * `expectedRevision` is given and the stored revision (0: none) is no longer that.
    */
   private async storeRevision(
     manager: EntityManager,
@@ -345,15 +373,16 @@ export class ConfigsService {
     id: string,
     ctx: ChangeContext,
     rolledBackFrom: number | undefined,
-  ): Promise<number> {
+    expectedRevision: number | undefined,
+  ): Promise<number | null> {
     const rows: { revision: number }[] = await manager.query(
-      `WITH config_lock AS (SELECT pg_advisory_xact_lock(hashtext($13))),
-       stored AS (
+      `WITH stored AS (
          INSERT INTO ${this.table('service_config')}
            (service_instance, level, tenant_id, app_name, app_version_name, scope_key, config, revision)
-         SELECT $1::text, $2::text, $3::text, $4::text, $5::text, $6::text, $7::jsonb, 1 FROM config_lock
+         VALUES ($1::text, $2::text, $3::text, $4::text, $5::text, $6::text, $7::jsonb, 1)
          ON CONFLICT (service_instance, scope_key)
          DO UPDATE SET config = EXCLUDED.config, revision = service_config.revision + 1, updated_date = now()
+         WHERE service_config.tenant_id = EXCLUDED.tenant_id AND ($13::int IS NULL OR service_config.revision = $13::int)
          RETURNING revision)
        INSERT INTO ${this.table('config_revision')}
          (id, service_instance, level, tenant_id, app_name, app_version_name, scope_key, revision, config, author, source_revision, source, rolled_back_from)
@@ -361,10 +390,10 @@ export class ConfigsService {
        RETURNING revision`,
       [
         target.instance, target.level, target.tenantId, target.appName, target.appVersionName, key, JSON.stringify(config),
-        id, ctx.author, ctx.revision ?? null, ctx.source ?? null, rolledBackFrom ?? null, lockKey(target),
+        id, ctx.author, ctx.revision ?? null, ctx.source ?? null, rolledBackFrom ?? null, expectedRevision ?? null,
       ],
     );
-    return rows[0].revision;
+    return rows[0]?.revision ?? null;
   }
 
   /** Serializes writers of one configuration (revision numbers stay gapless and ordered). */

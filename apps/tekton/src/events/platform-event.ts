@@ -40,8 +40,3 @@ export abstract class PlatformEventSink {
   abstract record(manager: EntityManager, events: PlatformEvent[]): Promise<void>;
 }
 
-export class NoopPlatformEventSink extends PlatformEventSink {
-  async record(): Promise<void> {
-    // Integrations not installed.
-  }
-}

@@ -28,7 +28,9 @@ type Outcome = { status: 'delivered' | 'failed' | 'skipped'; error?: string; sta
 const BATCH = 16;
 /** A claimed delivery is invisible to other replicas this long (longer than any provider timeout). */
 const LEASE_SECONDS = 90;
-const MAX_ERROR_LENGTH = 500;
+/** At most this much of a failed response's body is read (then the stream is cancelled) and stored. */
+const MAX_ERROR_BODY_BYTES = 1024;
+const MAX_ERROR_LENGTH = 1024;
 const PURGE_EVERY_MS = 60 * 60 * 1000;
 
 /**
@@ -175,8 +177,34 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
       const reason = (error as Error).name === 'TimeoutError' ? `timed out after ${row.timeout_ms} ms` : (cause?.code ?? cause?.message ?? (error as Error).message);
       return { status: 'failed', error: `POST ${displayUrl(request.url)}: ${reason}` };
     }
-    const text = await response.text().catch(() => '');
-    if (response.status >= 200 && response.status < 300) return { status: 'delivered', statusCode: response.status };
-    return { status: 'failed', statusCode: response.status, error: `POST ${displayUrl(request.url)}: HTTP ${response.status}${text ? `: ${text.slice(0, 200)}` : ''}` };
+    if (response.status >= 200 && response.status < 300) {
+      // Nothing of an accepted delivery's answer is kept: release the connection unread.
+      await response.body?.cancel().catch(() => undefined);
+      return { status: 'delivered', statusCode: response.status };
+    }
+    const text = await readPrefix(response, MAX_ERROR_BODY_BYTES);
+    return { status: 'failed', statusCode: response.status, error: `POST ${displayUrl(request.url)}: HTTP ${response.status}${text ? `: ${text}` : ''}` };
   }
+}
+
+/** The first `limit` bytes of a body as text, never buffering more; the rest is cancelled unread. */
+async function readPrefix(response: Response, limit: number): Promise<string> {
+  if (!response.body) return '';
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    while (size < limit) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      const part = value.subarray(0, limit - size);
+      chunks.push(part);
+      size += part.length;
+    }
+  } catch {
+    // A body that breaks off (timeout, reset) leaves what was read.
+  } finally {
+    await reader.cancel().catch(() => undefined);
+  }
+  return new TextDecoder().decode(Buffer.concat(chunks));
 }

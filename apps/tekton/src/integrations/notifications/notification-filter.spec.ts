@@ -1,5 +1,7 @@
 import type { PlatformEvent } from '../../events/platform-event.js';
-import { applicationOf, emptyFilter, filterViolations, matches } from './notification-filter.js';
+import { applicationOf, filterViolations, matches, type NotificationFilter } from './notification-filter.js';
+
+const emptyFilter = (): NotificationFilter => ({ eventTypes: [], applications: [], serviceInstances: [], include: [], exclude: [] });
 
 const event: PlatformEvent = {
   id: 'e1',
@@ -38,5 +40,16 @@ describe('notification filter', () => {
     const violations = filterViolations({ ...emptyFilter(), include: ['ok', '(unclosed'], exclude: ['x'.repeat(300)] });
     expect(violations.map((v) => v.pointer)).toEqual(['/filter/include/1', '/filter/exclude/0']);
     expect(violations[0].message).toContain('(unclosed');
+  });
+
+  it('rejects what RE2 cannot run in linear time (backreferences, lookarounds)', () => {
+    const violations = filterViolations({ ...emptyFilter(), include: ['(a)\\1'], exclude: ['(?=PUT)'] });
+    expect(violations.map((v) => v.pointer)).toEqual(['/filter/include/0', '/filter/exclude/0']);
+  });
+
+  it('matches a catastrophic-backtracking pattern in linear time', () => {
+    const summary = 'a'.repeat(100);
+    expect(matches({ ...emptyFilter(), include: ['(a|aa)+b'] }, { ...event, summary })).toBe(false);
+    expect(matches({ ...emptyFilter(), include: ['(a|aa)+b'] }, { ...event, summary: `${summary}b` })).toBe(true);
   });
 });

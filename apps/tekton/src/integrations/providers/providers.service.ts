@@ -60,7 +60,10 @@ export class ProvidersService {
     const row = await this.find(tenantId, name);
     const type = dto.type ?? row.type;
     const address = dto.address ?? row.address;
-    const secretEncrypted = dto.secret === undefined ? row.secretEncrypted : dto.secret === null ? null : this.secrets.encrypt(dto.secret);
+    // The stored secret belongs to where it was sent: a new address or type without a new secret drops it.
+    const moved = address !== row.address || type !== row.type;
+    const kept = moved ? null : row.secretEncrypted;
+    const secretEncrypted = dto.secret === undefined ? kept : dto.secret === null ? null : this.secrets.encrypt(dto.secret);
     check(type, address, secretEncrypted !== null);
     await this.repo.update({ id: row.id }, { type, address, secretEncrypted, timeoutMs: dto.timeoutMs ?? row.timeoutMs });
     return this.get(tenantId, name);
@@ -93,7 +96,8 @@ export function toView(row: ProviderEntity): ProviderView {
   return {
     name: row.name,
     type: row.type,
-    address: row.type === 'slack' ? displayUrl(row.address) : row.address,
+    // Whatever the type is now, the address may once have been a Slack webhook URL: origin only.
+    address: displayUrl(row.address),
     secretSet: row.secretEncrypted !== null,
     timeoutMs: row.timeoutMs,
     createdDate: row.createdAt.toISOString(),

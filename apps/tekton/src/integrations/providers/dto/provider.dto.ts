@@ -46,7 +46,7 @@ export class UpdateProviderDto {
   @MaxLength(2048)
   address?: string;
 
-  @ApiPropertyOptional({ description: 'Write-only; null removes it', nullable: true, writeOnly: true })
+  @ApiPropertyOptional({ description: 'Write-only; null removes it. Changing address or type without a new secret removes the stored one', nullable: true, writeOnly: true })
   @IsOptional()
   @ValidateIf((_o, value) => value !== null)
   @IsString()
@@ -65,7 +65,7 @@ export class UpdateProviderDto {
 export class ProviderView {
   @ApiProperty() name: string;
   @ApiProperty({ enum: PROVIDER_TYPES }) type: ProviderType;
-  @ApiProperty({ description: 'Slack webhook URLs are shown as origin/***' }) address: string;
+  @ApiProperty({ description: 'Shown as its origin, or origin/*** when it has a path or query (it may carry a credential)' }) address: string;
   @ApiProperty({ description: 'Whether a secret is stored (the secret itself is never returned)' }) secretSet: boolean;
   @ApiProperty() timeoutMs: number;
   @ApiProperty() createdDate: string;
