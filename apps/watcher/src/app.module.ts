@@ -8,6 +8,7 @@ import { dataSourceOptions } from './database/options.js';
 import { ListenerModule } from './listener/listener.module.js';
 import { PkiModule } from './pki/pki.module.js';
 import { RuntimesModule } from './runtimes/runtimes.module.js';
+import { TenantsModule } from './tenants/tenants.module.js';
 import { WatchersModule } from './watchers/watchers.module.js';
 
 export const SERVICE = 'watcher';
@@ -36,6 +37,7 @@ export class AppModule {
         RuntimesModule,
         WatchersModule,
         ListenerModule,
+        TenantsModule,
       ],
     };
   }

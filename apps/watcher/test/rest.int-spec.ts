@@ -1,5 +1,5 @@
 import { ConfigError } from '@kaa/config';
-import { cleanUp, startWatcher, type Watcher } from './support.js';
+import { cleanUp, startWatcher, TENANTS, type Watcher } from './support.js';
 
 const watcherBody = {
   component: 'lifecycle-manager',
@@ -28,9 +28,9 @@ describe('watcher REST API', () => {
     expect(created.body.caBundle).toMatch(/BEGIN CERTIFICATE/);
     const fetched = await sut.api('GET', '/runtimes/rt-rest');
     expect(fetched.body).not.toHaveProperty('privateKey');
-    expect((await sut.api('POST', '/runtimes', { runtimeId: 'rt-rest', domain: 'x.example.com' }, { tenant: 'globex' })).status).toBe(409);
-    expect((await sut.api('GET', '/runtimes/rt-rest', undefined, { tenant: 'globex' })).status).toBe(404);
-    expect((await sut.api('DELETE', '/runtimes/rt-rest', undefined, { tenant: 'globex' })).status).toBe(404);
+    expect((await sut.api('POST', '/runtimes', { runtimeId: 'rt-rest', domain: 'x.example.com' }, { tenant: TENANTS.globex })).status).toBe(409);
+    expect((await sut.api('GET', '/runtimes/rt-rest', undefined, { tenant: TENANTS.globex })).status).toBe(404);
+    expect((await sut.api('DELETE', '/runtimes/rt-rest', undefined, { tenant: TENANTS.globex })).status).toBe(404);
     expect((await sut.api('POST', '/runtimes', { runtimeId: 'bad id', domain: 'Not A Domain' })).status).toBe(400);
   });
 
@@ -46,7 +46,7 @@ describe('watcher REST API', () => {
     expect(created.status).toBe(201);
     const id = created.body.id as string;
     expect(created.body).toMatchObject(watcherBody);
-    expect((await sut.api('GET', `/watchers/${id}`, undefined, { tenant: 'globex' })).status).toBe(404);
+    expect((await sut.api('GET', `/watchers/${id}`, undefined, { tenant: TENANTS.globex })).status).toBe(404);
     const replaced = await sut.api('PUT', `/watchers/${id}`, { ...watcherBody, field: 'status' });
     expect(replaced.body).toMatchObject({ id, field: 'status' });
     const listed = await sut.api('GET', '/watchers?component=lifecycle-manager');

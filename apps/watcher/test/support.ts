@@ -1,5 +1,9 @@
 import 'reflect-metadata';
+import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:https';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import avro from 'avsc';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
@@ -11,6 +15,20 @@ import { ListenerServer } from '../src/listener/listener.server.js';
 
 export const CA_SECRET = 'test-secret-that-is-at-least-32-characters-long';
 export const KYMA_GVK = { group: 'operator.kyma-project.io', version: 'v1beta2', kind: 'Kyma' };
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+
+/** A Kaa RFC reference schema (../shared/specs/kaa-rfcs, or $KAA_RFCS_DIR). */
+export function referenceType(file: string): avro.Type {
+  const dir = process.env['KAA_RFCS_DIR'] ?? resolve(repoRoot, '../shared/specs/kaa-rfcs');
+  return avro.Type.forSchema(JSON.parse(readFileSync(resolve(dir, file), 'utf8')) as avro.Schema);
+}
+
+/**
+ * Tenant ids unique to this test process: 21/TLE events are installation-wide, so another
+ * suite (or service) unregistering "acme" must not purge this suite's tenants.
+ */
+export const TENANTS = { acme: uniqueName('acme'), globex: uniqueName('globex') };
 
 export interface Credentials {
   runtimeId: string;
@@ -32,7 +50,7 @@ export interface Watcher {
   baseUrl: string;
   listenerUrl: string;
   issuer: DevIssuer;
-  /** REST call with a token of `tenant` carrying `scope`. */
+  /** REST call with a token of `tenant` (default {@link TENANTS}.acme) carrying `scope`. */
   api(method: string, path: string, body?: unknown, options?: { tenant?: string; scope?: string }): Promise<Reply>;
   register(runtimeId: string, domain: string, tenant?: string): Promise<Credentials>;
   close(): Promise<void>;
@@ -40,7 +58,7 @@ export interface Watcher {
 
 export async function startWatcher(options: { instance?: string; env?: Record<string, string>; issuer?: DevIssuer } = {}): Promise<Watcher> {
   const instance = options.instance ?? uniqueName('watcher');
-  const issuer = options.issuer ?? (await DevIssuer.start({ tenants: ['acme', 'globex'] }));
+  const issuer = options.issuer ?? (await DevIssuer.start({ tenants: [TENANTS.acme, TENANTS.globex] }));
   const tenantsFile = await writeTempFile('tenants.json', JSON.stringify(issuer.tenants()));
   const env = loadWatcherEnv({
     SERVICE_INSTANCE_NAME: instance,
@@ -64,7 +82,7 @@ export async function startWatcher(options: { instance?: string; env?: Record<st
   const baseUrl = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   const listenerUrl = `https://127.0.0.1:${app.get(ListenerServer).port()}`;
   const api: Watcher['api'] = async (method, path, body, opts = {}) => {
-    const token = await issuer.mint(opts.tenant ?? 'acme', { scope: opts.scope ?? 'watcher:read watcher:update watcher:admin' });
+    const token = await issuer.mint(opts.tenant ?? TENANTS.acme, { scope: opts.scope ?? 'watcher:read watcher:update watcher:admin' });
     const res = await fetch(`${baseUrl}/api/v1${path}`, {
       method,
       headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },

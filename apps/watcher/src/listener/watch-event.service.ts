@@ -1,5 +1,6 @@
 import type { X509Certificate } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
+import { TenantRegistry } from '@kaa/auth';
 import { NatsClient } from '@kaa/nats';
 import { LOGGER, type Logger } from '@kaa/observability';
 import { DomainError } from '@kaa/server';
@@ -35,15 +36,22 @@ export class WatchEventService {
     private readonly watchers: WatchersService,
     private readonly publisher: WatchEventPublisher,
     private readonly nats: NatsClient,
+    private readonly tenants: TenantRegistry,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  /** Runtime id = CN; the runtime must be active, the serial issued to it and not revoked, its domain among the SANs. */
+  /**
+   * Runtime id = CN; the runtime's tenant must be one this watcher serves, the runtime active, the
+   * serial issued to it and not revoked, its domain among the SANs.
+   */
   async verifySender(cert: X509Certificate): Promise<VerifiedSender> {
     const runtimeId = commonNameOf(cert);
     if (!runtimeId) throw new ListenerRefusal(403, 'unknown_runtime', 'the client certificate has no subject Common Name');
     const { runtime, certificate } = await this.runtimes.senderRecords(runtimeId, cert.serialNumber);
     if (!runtime) throw new ListenerRefusal(403, 'unknown_runtime', `runtime ${runtimeId} is not registered`);
+    if (!this.tenants.get(runtime.tenantId)) {
+      throw new ListenerRefusal(403, 'unknown_runtime', `runtime ${runtimeId} belongs to tenant ${runtime.tenantId}, which this watcher does not serve`);
+    }
     if (runtime.status !== 'active') throw new ListenerRefusal(403, 'revoked', `runtime ${runtimeId} is revoked`);
     if (!sanMatches(cert, runtime.domain)) {
       throw new ListenerRefusal(403, 'san_mismatch', `the certificate does not carry the domain registered for runtime ${runtimeId}`);

@@ -26,8 +26,7 @@ export interface RuntimeCredentials extends RuntimeView {
   notAfter: string;
 }
 
-/** What the listener needs to decide about a sender: the runtime named by the CN and the certificate record. */
-/** What the listener needs to know of a sender, per event. */
+/** What the listener needs to decide about a sender, per event: the runtime named by the CN and the certificate record. */
 export interface SenderRecords {
   runtime: Pick<Runtime, 'tenantId' | 'domain' | 'status'> | null;
   certificate: Pick<RuntimeCertificate, 'revokedAt'> | null;
@@ -122,6 +121,11 @@ export class RuntimesService {
         .where('runtime_id = :runtimeId AND revoked_at IS NULL', { runtimeId })
         .execute();
     });
+    this.senders.clear();
+  }
+
+  /** Forgets cached sender records (after changes made outside this service, e.g. a tenant purge). */
+  forgetCachedSenders() {
     this.senders.clear();
   }
 

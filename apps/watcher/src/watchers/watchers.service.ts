@@ -81,8 +81,12 @@ export class WatchersService {
     this.byComponent.clear();
   }
 
-  /** The listener's lookup: a runtime's events reach only its own tenant's watchers. */
-  /** The component's watchers, for the listener (every event). */
+  /** Forgets cached lookups (after changes made outside this service, e.g. a tenant purge). */
+  forgetCachedWatchers() {
+    this.byComponent.clear();
+  }
+
+  /** The listener's lookup (every event): a runtime's events reach only its own tenant's watchers of the component. */
   forComponent(tenantId: string, component: string): Promise<Watcher[]> {
     return this.byComponent.get(`${tenantId}\u0000${component}`, () => this.repo.findBy({ tenantId, component }));
   }
