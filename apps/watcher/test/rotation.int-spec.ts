@@ -1,3 +1,6 @@
+import { Agent } from 'node:https';
+import { eventually } from '@kaa/testing';
+import { TrustStore } from '../src/listener/trust-store.js';
 import { cleanUp, eventBody, postEvent, startWatcher, type Credentials, type Watcher } from './support.js';
 
 const PATH = '/v2/rotation/event';
@@ -70,4 +73,35 @@ describe('certificate rotation', () => {
       await cleanUp(short.instance);
     }
   });
+
+  it('refuses the next event on a keep-alive connection opened under the old CA once its grace period is over', async () => {
+    const short = await startWatcher({ issuer: sut.issuer, env: { CA_ROTATION_GRACE_SECONDS: '2', LISTENER_REFRESH_SECONDS: '1' } });
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const sockets = () => Object.values(agent.freeSockets).flat();
+    try {
+      await short.api('POST', '/watchers', {
+        component: 'rotation',
+        resourceToWatch: { group: 'operator.kyma-project.io', version: '*', resource: '*' },
+        field: 'spec',
+      });
+      const creds = await short.register('rt-keepalive', 'keepalive.example.com');
+      const send = (name: string) => postEvent(short.listenerUrl, PATH, { ca: creds.caBundle, credentials: creds, body: eventBody(name), agent });
+      expect((await send('before-rotation')).status).toBe(200);
+      const [connection] = sockets();
+      expect(connection).toBeDefined();
+
+      expect((await short.api('POST', '/ca/rotate')).status).toBe(200);
+      // The listener drops the old CA when the grace period is over (its periodic refresh).
+      const trust = short.app.get(TrustStore);
+      await eventually(() => (trust.get().length === 1 ? true : undefined), 15_000);
+
+      const refused = await send('after-grace');
+      expect(sockets()).toEqual([connection]);
+      expect([refused.status, refused.body.error]).toEqual([401, 'untrusted_certificate']);
+    } finally {
+      agent.destroy();
+      await short.close();
+      await cleanUp(short.instance);
+    }
+  }, 30_000);
 });

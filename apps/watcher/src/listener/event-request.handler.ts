@@ -38,9 +38,11 @@ export class EventRequestHandler {
 
   /**
    * A TLS connection's certificate is fixed at its handshake: parse it once per connection
-   * (keep-alive senders post many events on one). Revocation is still checked per event.
+   * (keep-alive senders post many events on one). Revocation is still checked per event; expiry
+   * per event too, and the chain again whenever the trust bundle changed since it was verified
+   * (end of a CA grace period), so a long-lived connection cannot outlive either.
    */
-  private readonly peerCertificates = new WeakMap<TLSSocket, X509Certificate>();
+  private readonly peerCertificates = new WeakMap<TLSSocket, VerifiedPeer>();
 
   handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const header = req.headers[CORRELATION_HEADER];
@@ -112,16 +114,42 @@ export class EventRequestHandler {
     }
     const socket = req.socket as TLSSocket;
     const known = this.peerCertificates.get(socket);
-    if (known) return known;
+    if (known) return this.stillTrusted(known);
     const peerCert = socket.getPeerCertificate();
     if (!peerCert || !peerCert.raw) throw new ListenerRefusal(401, 'no_certificate', 'a client certificate is required');
     if (!socket.authorized) {
       throw new ListenerRefusal(401, 'untrusted_certificate', `the client certificate is not trusted: ${String(socket.authorizationError ?? 'unknown reason')}`);
     }
     const cert = new X509Certificate(peerCert.raw);
-    this.peerCertificates.set(socket, cert);
-    return cert;
+    // The handshake may have used a TLS context older than the trust store: check the chain once here.
+    const verified = { cert, notAfter: Date.parse(cert.validTo), generation: -1 };
+    this.peerCertificates.set(socket, verified);
+    return this.stillTrusted(verified);
   }
+
+  /** The per-connection certificate: not expired, and chaining to the bundle trusted now. */
+  private stillTrusted(peer: VerifiedPeer): X509Certificate {
+    // A refused connection stays refused: its entry is kept, so the handshake's verdict is not reused.
+    if (!(Date.now() <= peer.notAfter)) {
+      throw new ListenerRefusal(401, 'untrusted_certificate', 'the client certificate has expired');
+    }
+    const generation = this.trust.generation();
+    if (peer.generation !== generation) {
+      if (!chainsTo(peer.cert, this.trust.get())) {
+        throw new ListenerRefusal(401, 'untrusted_certificate', 'the client certificate is no longer issued by a trusted watcher CA (CA rotation grace period over)');
+      }
+      peer.generation = generation;
+    }
+    return peer.cert;
+  }
+}
+
+interface VerifiedPeer {
+  cert: X509Certificate;
+  /** `validTo` in epoch ms, parsed once. */
+  notAfter: number;
+  /** The TrustStore generation the chain was last verified against. */
+  generation: number;
 }
 
 function readBody(req: IncomingMessage): Promise<string> {

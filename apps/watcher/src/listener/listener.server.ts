@@ -4,6 +4,7 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShut
 import { HealthRegistry, LOGGER, type Logger } from '@kaa/observability';
 import { WATCHER_ENV, type WatcherEnv } from '../config/env.js';
 import { issueCertificate } from '../pki/certificates.js';
+import type { CertificateAuthority } from '../pki/certificate-authority.entity.js';
 import { CertificateAuthorityService } from '../pki/certificate-authority.service.js';
 import { EventRequestHandler } from './event-request.handler.js';
 import { TrustStore } from './trust-store.js';
@@ -50,7 +51,7 @@ export class ListenerServer implements OnApplicationBootstrap, OnApplicationShut
 
   async onApplicationBootstrap() {
     await this.ca.onModuleInit();
-    const material = await this.material();
+    const material = await this.material(await this.ca.trusted());
     const server = createServer({ ...material, requestCert: true, rejectUnauthorized: false, minVersion: 'TLSv1.2' }, (req, res) => {
       void this.handler.handle(req, res);
     });
@@ -95,19 +96,20 @@ export class ListenerServer implements OnApplicationBootstrap, OnApplicationShut
     const server = this.server;
     if (!server) return;
     try {
-      const pems = (await this.ca.trusted()).map((ca) => ca.certificatePem);
-      const key = pems.join('\n');
+      const trusted = await this.ca.trusted();
+      const key = trusted.map((ca) => ca.certificatePem).join('\n');
       if (!force && key === this.bundleKey && Date.now() - this.serverCertIssuedAt < SERVER_CERT_RENEW_MS) return;
-      server.setSecureContext(await this.material());
-      this.logger.info({ authorities: pems.length }, 'listener TLS context refreshed');
+      server.setSecureContext(await this.material(trusted));
+      this.logger.info({ authorities: trusted.length }, 'listener TLS context refreshed');
     } catch (error) {
       this.logger.error({ err: (error as Error).message }, 'listener TLS refresh failed');
     }
   }
 
-  private async material(): Promise<TlsMaterial> {
-    const pems = (await this.ca.trusted()).map((ca) => ca.certificatePem);
-    const authority = await this.ca.serverAuthority();
+  /** TLS material for the CAs trusted now (read once per refresh by the caller). */
+  private async material(trusted: readonly CertificateAuthority[]): Promise<TlsMaterial> {
+    const pems = trusted.map((ca) => ca.certificatePem);
+    const authority = await this.ca.serverAuthority(trusted);
     const hostnames = [...new Set(['localhost', '127.0.0.1', ...this.env.LISTENER_HOSTNAMES])];
     const issued = await issueCertificate(authority, { commonName: 'kaa-watcher-listener', altNames: hostnames, usage: 'server', validityDays: SERVER_CERT_DAYS });
     this.trust.set(pems);

@@ -96,10 +96,11 @@ export class CertificateAuthorityService implements OnModuleInit {
 
   /**
    * The listener's server certificate comes from the oldest trusted CA: runtimes that only know
-   * the previous CA must still verify the server until the grace period ends.
+   * the previous CA must still verify the server until the grace period ends. Pass the rows of
+   * {@link trusted} when the caller has them already.
    */
-  async serverAuthority(): Promise<LoadedAuthority> {
-    const [oldest] = await this.trusted();
+  async serverAuthority(trusted?: readonly CertificateAuthority[]): Promise<LoadedAuthority> {
+    const [oldest] = trusted ?? (await this.trusted());
     return oldest ? this.load(oldest) : this.activeAuthority();
   }
 
