@@ -2,10 +2,12 @@ import { Agent } from 'node:https';
 import { Injectable, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { INestApplicationContext } from '@nestjs/common';
+import { AckPolicy } from '@nats-io/jetstream';
 import { NatsClient, NatsModule } from '@kaa/nats';
+import { watch } from '@kaa/protocols';
 import { ObservabilityModule } from '@kaa/observability';
 import { eventually, testNatsUrl, uniqueName } from '@kaa/testing';
-import { WatchEventConsumer, WatchEventHandler, WatchListenerModule, type WatchEvent } from '@kaa/watch-listener';
+import { WatchEventConsumer, WatchEventHandler, WatchListenerConfigError, WatchListenerModule, watchStreamName, type WatchEvent } from '@kaa/watch-listener';
 import { cleanUp, eventBody, postEvent, startWatcher, type Credentials, type Watcher } from './support.js';
 
 const COMPONENT = 'inventory';
@@ -26,7 +28,7 @@ class RecordingHandler extends WatchEventHandler {
   }
 }
 
-async function startConsumer(watcherInstance: string, durableName: string, verify?: (e: WatchEvent) => boolean): Promise<INestApplicationContext> {
+async function startConsumer(watcherInstance: string, durableName: string, verify?: (e: WatchEvent) => boolean, awaitReady = true): Promise<INestApplicationContext> {
   @Module({
     imports: [
       ObservabilityModule.forRoot({ service: 'consumer', instance: 'consumer', replicaId: 'c1', level: 'warn' }),
@@ -37,7 +39,7 @@ async function startConsumer(watcherInstance: string, durableName: string, verif
   class ConsumerModule {}
   const ctx = await NestFactory.createApplicationContext(ConsumerModule, { logger: false });
   await ctx.init();
-  await ctx.get(WatchEventConsumer).ready();
+  if (awaitReady) await ctx.get(WatchEventConsumer).ready();
   return ctx;
 }
 
@@ -128,6 +130,24 @@ describe('durable delivery through JetStream and @kaa/watch-listener', () => {
       expect(names).not.toContain('unverified');
     } finally {
       await ctx.close();
+    }
+  });
+
+  it('refuses, without retrying, a durable name that another component\'s consumer already uses', async () => {
+    const durable = uniqueName('shared').replace(/-/g, '_');
+    const jsm = await sut.app.get(NatsClient).jetstreamManager();
+    const stream = watchStreamName(sut.instance);
+    const otherFilter = watch.changed(sut.instance, 'other-component');
+    await jsm.consumers.add(stream, { durable_name: durable, ack_policy: AckPolicy.Explicit, filter_subject: otherFilter });
+    const ctx = await startConsumer(sut.instance, durable, undefined, false);
+    try {
+      await expect(ctx.get(WatchEventConsumer).ready()).rejects.toThrow(WatchListenerConfigError);
+      await expect(ctx.get(WatchEventConsumer).ready()).rejects.toThrow(/already exists with filter .*other-component.*another component uses this durable name/);
+      // The other component's consumer is left as it was.
+      expect((await jsm.consumers.info(stream, durable)).config.filter_subject).toBe(otherFilter);
+    } finally {
+      await ctx.close();
+      await jsm.consumers.delete(stream, durable).catch(() => undefined);
     }
   });
 });

@@ -1,5 +1,5 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
-import { AckPolicy, DeliverPolicy, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
+import { AckPolicy, DeliverPolicy, JetStreamApiCodes, JetStreamApiError, type ConsumerInfo, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
 import { NatsClient } from '@kaa/nats';
 import { LOGGER, MetricsService, runWithCorrelation, type Logger, type NatsOutcome } from '@kaa/observability';
 import { isExpired, ProtocolDecodeError, watch, watchEventCodec, type WatchEvent } from '@kaa/protocols';
@@ -21,7 +21,11 @@ export class WatchEventConsumer implements OnApplicationBootstrap, BeforeApplica
   private loop?: Promise<void>;
   private stopped = false;
   private markReady!: () => void;
-  private readonly readyPromise = new Promise<void>((resolve) => (this.markReady = resolve));
+  private markFailed!: (error: Error) => void;
+  private readonly readyPromise = new Promise<void>((resolve, reject) => {
+    this.markReady = resolve;
+    this.markFailed = reject;
+  });
 
   constructor(
     @Inject(WATCH_LISTENER_OPTIONS) private readonly options: WatchListenerOptions,
@@ -30,6 +34,8 @@ export class WatchEventConsumer implements OnApplicationBootstrap, BeforeApplica
     @Inject(LOGGER) private readonly logger: Logger,
     private readonly metrics: MetricsService,
   ) {
+    // Nobody has to ask ready(): a configuration failure is logged, never an unhandled rejection.
+    this.readyPromise.catch(() => undefined);
     this.stream = watchStreamName(options.watcherInstance);
     assertName('durable name', options.durableName);
     try {
@@ -39,7 +45,10 @@ export class WatchEventConsumer implements OnApplicationBootstrap, BeforeApplica
     }
   }
 
-  /** Resolves once the durable consumer is bound and pulling. */
+  /**
+   * Resolves once the durable consumer is bound and pulling; rejects with a
+   * {@link WatchListenerConfigError} when binding can never succeed (nothing is retried then).
+   */
   ready(): Promise<void> {
     return this.readyPromise;
   }
@@ -66,6 +75,11 @@ export class WatchEventConsumer implements OnApplicationBootstrap, BeforeApplica
         for await (const msg of messages) await this.process(msg);
       } catch (error) {
         if (this.stopped) break;
+        if (error instanceof WatchListenerConfigError) {
+          this.logger.error({ err: error.message, stream: this.stream, durable: this.options.durableName }, 'watch listener misconfigured; not retrying');
+          this.markFailed(error);
+          break;
+        }
         this.logger.warn({ err: (error as Error).message, stream: this.stream, durable: this.options.durableName }, 'watch listener cannot bind yet, retrying');
         await sleep(this.options.bindRetryMs ?? 2000);
       }
@@ -82,14 +96,31 @@ export class WatchEventConsumer implements OnApplicationBootstrap, BeforeApplica
       ack_wait: (this.options.ackWaitMs ?? 30_000) * 1_000_000,
       max_deliver: this.options.maxDeliver ?? -1,
     };
+    let existing: ConsumerInfo | undefined;
     try {
-      await jsm.consumers.info(this.stream, this.options.durableName);
+      existing = await jsm.consumers.info(this.stream, this.options.durableName);
+    } catch (error) {
+      // A missing stream (the watcher has not started yet) or NATS trouble: retried by the caller.
+      if (!(error instanceof JetStreamApiError && error.code === JetStreamApiCodes.ConsumerNotFound)) throw error;
+    }
+    if (existing) {
+      this.assertSameFilter(existing);
       await jsm.consumers.update(this.stream, this.options.durableName, { ack_wait: config.ack_wait, max_deliver: config.max_deliver });
-    } catch {
+    } else {
       await jsm.consumers.add(this.stream, config);
     }
     const consumer = await this.nats.jetstream().consumers.get(this.stream, this.options.durableName);
     this.messages = await consumer.consume({ max_messages: 64 });
+  }
+
+  /** A durable name reused by another component would silently deliver that component's events here. */
+  private assertSameFilter(existing: ConsumerInfo) {
+    const filters = existing.config.filter_subjects?.length ? existing.config.filter_subjects : [existing.config.filter_subject ?? ''];
+    if (filters.length === 1 && filters[0] === this.subject) return;
+    throw new WatchListenerConfigError(
+      `durable consumer ${JSON.stringify(this.options.durableName)} on stream ${this.stream} already exists with filter ${JSON.stringify(filters.join(', ') || '(none)')}, ` +
+        `not ${JSON.stringify(this.subject)}: another component uses this durable name; choose a durableName of your own (or delete the old consumer)`,
+    );
   }
 
   private async process(msg: JsMsg) {
