@@ -18,8 +18,13 @@ export const envShape = {
   CA_ROTATION_GRACE_SECONDS: z.coerce.number().int().min(0).default(4 * 24 * 3600),
   /** How often the listener re-reads the CA bundle (other replicas' rotations, end of grace periods). */
   LISTENER_REFRESH_SECONDS: z.coerce.number().int().min(1).default(60),
-  /** JetStream duplicate window: a retried POST within it is delivered once. */
-  WATCH_DUPLICATE_WINDOW_SECONDS: z.coerce.number().int().min(1).default(120),
+  /**
+   * JetStream duplicate window: a retried POST within it is delivered once. A retry horizon, not a
+   * change-collapsing window: identical hints within it collapse into one.
+   */
+  WATCH_DUPLICATE_WINDOW_SECONDS: z.coerce.number().int().min(1).default(10),
+  /** How long the watch stream keeps events (`max_age`); at least the duplicate window. */
+  WATCH_STREAM_MAX_AGE_SECONDS: z.coerce.number().int().min(1).default(7 * 24 * 3600),
   /**
    * How long the listener may reuse a sender's and a component's records; changes made on this
    * replica apply at once, changes on another replica within this time. 0 disables it.
@@ -33,7 +38,17 @@ export type WatcherEnv = ReturnType<typeof loadWatcherEnv>;
 
 /** The one place that reads process.env; a bad value stops the process naming the variable. */
 export function loadWatcherEnv(source: NodeJS.ProcessEnv = process.env) {
-  return loadEnv(envShape, source, requireTenantSource);
+  return loadEnv(envShape, source, (value) => [...requireTenantSource(value), ...streamLimits(value)]);
+}
+
+function streamLimits(value: { WATCH_DUPLICATE_WINDOW_SECONDS: number; WATCH_STREAM_MAX_AGE_SECONDS: number }) {
+  if (value.WATCH_STREAM_MAX_AGE_SECONDS >= value.WATCH_DUPLICATE_WINDOW_SECONDS) return [];
+  return [
+    {
+      variable: 'WATCH_STREAM_MAX_AGE_SECONDS',
+      message: `must be at least WATCH_DUPLICATE_WINDOW_SECONDS (${value.WATCH_DUPLICATE_WINDOW_SECONDS})`,
+    },
+  ];
 }
 
 /** Injection token for the validated environment. */

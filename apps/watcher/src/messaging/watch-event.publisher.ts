@@ -1,5 +1,5 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
-import { JetStreamApiError, type StreamConfig } from '@nats-io/jetstream';
+import { JetStreamApiCodes, JetStreamApiError, type StreamConfig } from '@nats-io/jetstream';
 import { NatsClient, NatsHeaders, natsHeadersFrom } from '@kaa/nats';
 import { LOGGER, type Logger } from '@kaa/observability';
 import { watch, watchEventCodec, type WatchEventInput } from '@kaa/protocols';
@@ -27,16 +27,26 @@ export class WatchEventPublisher implements OnModuleInit {
 
   async onModuleInit() {
     const jsm = await this.nats.jetstreamManager();
-    const config: Partial<StreamConfig> & { name: string } = {
-      name: this.stream,
+    const limits = {
       subjects: [watch.patterns.stream(this.env.SERVICE_INSTANCE_NAME)],
       duplicate_window: this.env.WATCH_DUPLICATE_WINDOW_SECONDS * 1_000_000_000,
+      max_age: this.env.WATCH_STREAM_MAX_AGE_SECONDS * 1_000_000_000,
     };
+    const config: Partial<StreamConfig> & { name: string } = { name: this.stream, ...limits };
+    let exists = true;
     try {
       await jsm.streams.info(this.stream);
-      await jsm.streams.update(this.stream, { subjects: config.subjects, duplicate_window: config.duplicate_window });
     } catch (error) {
-      if (!(error instanceof JetStreamApiError)) throw error;
+      if (!isStreamNotFound(error)) throw error;
+      exists = false;
+    }
+    if (exists) {
+      try {
+        await jsm.streams.update(this.stream, limits);
+      } catch (error) {
+        throw new Error(`cannot update the watch event stream ${this.stream} (subjects, duplicate window, max age): ${(error as Error).message}`, { cause: error });
+      }
+    } else {
       try {
         await jsm.streams.add(config);
       } catch (addError) {
@@ -71,4 +81,8 @@ export class WatchEventPublisher implements OnModuleInit {
       this.metrics.publishDuration.observe({ result }, Number(process.hrtime.bigint() - started) / 1e9);
     }
   }
+}
+
+function isStreamNotFound(error: unknown): boolean {
+  return error instanceof JetStreamApiError && error.code === JetStreamApiCodes.StreamNotFound;
 }
