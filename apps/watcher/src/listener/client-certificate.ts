@@ -10,10 +10,14 @@ export function commonNameOf(cert: X509Certificate): string {
 
 /** DNS, URI and IP SANs as plain strings. */
 export function subjectAltNamesOf(cert: X509Certificate): string[] {
-  const text = cert.subjectAltName;
+  return parseSubjectAltNames(cert.subjectAltName);
+}
+
+/** `X509Certificate.subjectAltName` text to DNS, URI and IP SAN values (quoted values JSON-decoded). */
+export function parseSubjectAltNames(text: string | undefined): string[] {
   if (!text) return [];
   const names: string[] = [];
-  for (const entry of text.split(/,\s*/)) {
+  for (const entry of splitOutsideQuotes(text)) {
     const match = /^(DNS|URI|IP Address):(.*)$/.exec(entry);
     if (!match) continue;
     let value = match[2];
@@ -27,6 +31,32 @@ export function subjectAltNamesOf(cert: X509Certificate): string[] {
     names.push(value);
   }
   return names;
+}
+
+/**
+ * Node renders SANs as `DNS:a, URI:"b"`, quoting (JSON-style) values that contain commas and the
+ * like: split only on commas outside double quotes, or `URI:"x, DNS:victim"` would forge a DNS SAN.
+ */
+export function splitOutsideQuotes(text: string): string[] {
+  const entries: string[] = [];
+  let current = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const char = text[i];
+    if (quoted && char === '\\' && i + 1 < text.length) {
+      current += char + text[++i];
+      continue;
+    }
+    if (char === '"') quoted = !quoted;
+    if (char === ',' && !quoted) {
+      entries.push(current.trim());
+      current = '';
+      continue;
+    }
+    current += char;
+  }
+  entries.push(current.trim());
+  return entries.filter((entry) => entry.length > 0);
 }
 
 /** SAN pinning: the registered domain must be, exactly, one of the certificate's SANs (no wildcards). */

@@ -106,7 +106,8 @@ export async function issueCertificate(authority: SigningAuthority, request: Lea
     signingAlgorithm: SIGNING_ALGORITHM,
     extensions: [
       new x509.BasicConstraintsExtension(false, undefined, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
+      // ECDSA keys sign (the TLS handshake); keyEncipherment is for RSA key transport only.
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
       new x509.ExtendedKeyUsageExtension([request.usage === 'client' ? x509.ExtendedKeyUsage.clientAuth : x509.ExtendedKeyUsage.serverAuth]),
       new x509.SubjectAlternativeNameExtension(request.altNames.map((value) => ({ type: isIP(value) ? ('ip' as const) : ('dns' as const), value }))),
       await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
