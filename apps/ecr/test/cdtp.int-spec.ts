@@ -10,6 +10,8 @@ const updatedType = reference.updated();
 const appliedType = reference.applied();
 const unregisteredType = reference.unregistered();
 const tenantUnregisteredType = reference.tenantUnregistered();
+// 21/TLE events reach every ECR on the shared NATS: the purged tenant is this suite's alone.
+const PURGED_TENANT = uniqueName('globex');
 
 interface Response {
   correlationId: string;
@@ -40,7 +42,7 @@ describe('ecr over 6/CDTP, 9/ELCE and 21/TLE (reference schemas on the wire)', (
   const received: Updated[] = [];
 
   beforeAll(async () => {
-    issuer = await DevIssuer.start({ tenants: ['acme', 'globex'] });
+    issuer = await DevIssuer.start({ tenants: ['acme', PURGED_TENANT] });
     ecr = await startEcr({ issuer, env: { CDTP_CONSUMER_INSTANCES: `${consumer},other-cmx` } });
     call = api(ecr.base, await issuer.mint('acme', { scope: ALL_SCOPES }));
     nc = await natsConnection();
@@ -228,20 +230,20 @@ describe('ecr over 6/CDTP, 9/ELCE and 21/TLE (reference schemas on the wire)', (
     await eventually(async () => ((await rows('endpoint_config')).length === 0 && (await rows('config_status')).length === 0 ? true : undefined));
     expect((await call('GET', '/endpoints/gone-1/app-versions/kettle-v9')).status).toBe(200);
 
-    const globex = api(ecr.base, await issuer.mint('globex', { scope: ALL_SCOPES }));
+    const globex = api(ecr.base, await issuer.mint(PURGED_TENANT, { scope: ALL_SCOPES }));
     await globex('PUT', '/endpoints/g-1/app-versions/globex-v1', { g: 1 });
     await globex('PUT', '/app-versions/globex-v1', { g: 0 });
     await request({ endpointId: 'g-1', appVersionName: 'globex-v1' });
     nc.publish(
       tle.lifecycle('tenant-manager', 'unregistered'),
-      tenantUnregisteredType.toBuffer({ correlationId: randomUUID(), timestamp: Date.now(), timeout: 0, tenantId: 'globex', originatorReplicaId: 'tm-1' }),
+      tenantUnregisteredType.toBuffer({ correlationId: randomUUID(), timestamp: Date.now(), timeout: 0, tenantId: PURGED_TENANT, originatorReplicaId: 'tm-1' }),
     );
     const tenantRows = async () =>
       (
         await query(
-          `SELECT (SELECT count(*) FROM "${ecr.instance}".endpoint_config WHERE tenant_id = 'globex')
-                + (SELECT count(*) FROM "${ecr.instance}".default_config WHERE tenant_id = 'globex')
-                + (SELECT count(*) FROM "${ecr.instance}".config_status WHERE tenant_id = 'globex') AS n`,
+          `SELECT (SELECT count(*) FROM "${ecr.instance}".endpoint_config WHERE tenant_id = '${PURGED_TENANT}')
+                + (SELECT count(*) FROM "${ecr.instance}".default_config WHERE tenant_id = '${PURGED_TENANT}')
+                + (SELECT count(*) FROM "${ecr.instance}".config_status WHERE tenant_id = '${PURGED_TENANT}') AS n`,
         )
       )[0].n;
     await eventually(async () => (Number(await tenantRows()) === 0 ? true : undefined));
