@@ -102,9 +102,4 @@ export async function run(ctx) {
 
 /** What bounds the figure (from `--cpu-prof` and `top` during a run on this machine; see tools/bench/README.md). */
 export const bounds =
-  'ECR spends most of a pull waiting for Postgres, not computing: a CPU profile of ECR over a whole step-1 run is ~85 % idle, and `top` during the 64-in-flight phase showed ' +
-  "ECR at ~30 % of a core while its 10 pooled Postgres backends together used about one core. Each pull runs the effective-config read and a synchronous " +
-  '`INSERT ... ON CONFLICT DO UPDATE` into `config_status` (a new tuple version carrying the 1 KiB config, and a WAL flush per commit) through TypeORM over a pool of 10. ' +
-  'The baseline touches no database, so ≥ 0.7× is out of reach while every pull writes its history row synchronously. This is ECR code, not the harness; ' +
-  'options for ECR: batch DISPATCHED records (one multi-row upsert every few ms, answering first), `SET LOCAL synchronous_commit = off` for history writes, ' +
-  'and an in-memory cache of effective configs invalidated on change. The p99 at half rate is dominated by the same Postgres queueing.';
+  'ECR waits on Postgres, not on its own CPU: profiled under the 64-in-flight load it is 65-75 % idle. Each pull is one indexed read of the effective config plus its DISPATCHED history row; history rows of concurrent pulls are written by one multi-row upsert and one commit (group commit), and the reply goes out once its row is stored. The baseline touches no database, and on two shared cores the Postgres backends, nats-server and the load generator compete with ECR; 0.7x would need no database work per pull. Next step (not done): an in-memory cache of effective configs, invalidated across replicas by a statement-level trigger\'s NOTIFY with a generation guard against read/notify races, which would remove the read. The p99 at half rate is dominated by the same Postgres queueing.';

@@ -97,5 +97,4 @@ export async function run(ctx) {
 
 /** What bounds the figure. */
 export const bounds =
-  'ECR runs the full NestJS pipeline per request (RS256 bearer-token verification, scope guard, validation pipe, TypeORM query, error filter, metrics) ' +
-  'against a bare route with one prepared query and no auth; both share two cores with Postgres and the load generator.';
+  'Both sides run one indexed read per request on a pool of 10; ECR\'s bearer token is verified once and then served from a bounded cache (at most 60 s, never past exp), so the remaining gap is the NestJS pipeline (guards, validation pipe, TypeORM, error filter, metrics and correlation hooks) against a bare route. ECR is ~65 % idle under this load: the two cores are shared with Postgres and the load generator, which is also why the baseline itself varies between 9k and 13k requests/s from run to run.';
