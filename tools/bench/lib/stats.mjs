@@ -40,3 +40,30 @@ export function fmtRatio(value) {
   if (value === undefined || value === null || !Number.isFinite(value)) return '—';
   return `${value.toFixed(2)}×`;
 }
+
+/**
+ * The two rows of an HTTP load figure: requests/s against the baseline with its ratio target,
+ * and the p50/p99 latencies beside the baseline's.
+ */
+export function addThroughputRows(ctx, { step, figure, latencyFigure, ours, baseline, minRatio }) {
+  const ratio = ours.rps / baseline.rps;
+  ctx.add({
+    step,
+    figure,
+    ours: fmtNum(ours.rps),
+    baseline: fmtNum(baseline.rps),
+    ratio: fmtRatio(ratio),
+    target: `≥ ${minRatio.toFixed(2)}×`,
+    result: ratio >= minRatio ? 'PASS' : 'MISS',
+  });
+  ctx.add({
+    step,
+    figure: latencyFigure,
+    ours: `${fmtMs(ours.p50)} / ${fmtMs(ours.p99)}`,
+    baseline: `${fmtMs(baseline.p50)} / ${fmtMs(baseline.p99)}`,
+    ratio: '—',
+    target: '—',
+    result: 'info',
+  });
+  return ratio;
+}

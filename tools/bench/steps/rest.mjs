@@ -1,7 +1,7 @@
 // Step 3: REST read through ECR (auth on) vs a bare Fastify route doing the same indexed read.
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { fmtMs, fmtNum, fmtRatio } from '../lib/stats.mjs';
+import { addThroughputRows, fmtNum } from '../lib/stats.mjs';
 import { benchDir } from '../lib/context.mjs';
 import { rssMiB, onCleanup, startChild, stopChild, withTimeout } from '../lib/proc.mjs';
 import { APP_VERSION, countEndpoints, endpointId, putConfigViaApi, sharedEcr, sqlLoadEndpoints } from '../lib/ecr.mjs';
@@ -65,24 +65,13 @@ export async function run(ctx) {
   const baseline = await measure(baseUrl, ctx.seconds, {});
   await stopChild(server);
 
-  const ratio = ours.rps / baseline.rps;
-  ctx.add({
+  addThroughputRows(ctx, {
     step: id,
     figure: `REST GET endpoint config, ${CONNECTIONS} connections: requests/s`,
-    ours: fmtNum(ours.rps),
-    baseline: fmtNum(baseline.rps),
-    ratio: fmtRatio(ratio),
-    target: '≥ 0.60×',
-    result: ratio >= 0.6 ? 'PASS' : 'MISS',
-  });
-  ctx.add({
-    step: id,
-    figure: 'REST GET endpoint config: p50 / p99',
-    ours: `${fmtMs(ours.p50)} / ${fmtMs(ours.p99)}`,
-    baseline: `${fmtMs(baseline.p50)} / ${fmtMs(baseline.p99)}`,
-    ratio: '—',
-    target: '—',
-    result: 'info',
+    latencyFigure: 'REST GET endpoint config: p50 / p99',
+    ours,
+    baseline,
+    minRatio: 0.6,
   });
   if (ours.non2xx || ours.errors) ctx.note(id, `ECR: ${ours.non2xx} non-2xx answers, ${ours.errors} errors/timeouts (counted in requests/s by autocannon).`);
   if (baseline.non2xx || baseline.errors) ctx.note(id, `Baseline: ${baseline.non2xx} non-2xx answers, ${baseline.errors} errors/timeouts.`);

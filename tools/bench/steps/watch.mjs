@@ -6,7 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { fmtMs, fmtNum, fmtRatio } from '../lib/stats.mjs';
+import { addThroughputRows, fmtNum } from '../lib/stats.mjs';
 import { benchDir, freePort, rand, tempDir } from '../lib/context.mjs';
 import { onCleanup, rssMiB, startChild, stopChild, withTimeout } from '../lib/proc.mjs';
 
@@ -112,24 +112,13 @@ export async function run(ctx) {
   const baseline = await measure(`https://127.0.0.1:${port}`, ctx.seconds, { ...tlsOptions, ca: readFileSync(join(dir, 'ca.crt')) }, 'b');
   await stopChild(https);
 
-  const ratio = ours.rps / baseline.rps;
-  ctx.add({
+  addThroughputRows(ctx, {
     step: id,
     figure: `Watch events accepted (2xx after JetStream ack), ${CONNECTIONS} keep-alive mTLS connections: events/s`,
-    ours: fmtNum(ours.rps),
-    baseline: fmtNum(baseline.rps),
-    ratio: fmtRatio(ratio),
-    target: '≥ 0.60×',
-    result: ratio >= 0.6 ? 'PASS' : 'MISS',
-  });
-  ctx.add({
-    step: id,
-    figure: 'Watch events: p50 / p99',
-    ours: `${fmtMs(ours.p50)} / ${fmtMs(ours.p99)}`,
-    baseline: `${fmtMs(baseline.p50)} / ${fmtMs(baseline.p99)}`,
-    ratio: '—',
-    target: '—',
-    result: 'info',
+    latencyFigure: 'Watch events: p50 / p99',
+    ours,
+    baseline,
+    minRatio: 0.6,
   });
   if (ours.non2xx || ours.errors) ctx.note(id, `Watcher: ${ours.non2xx} non-2xx answers, ${ours.errors} errors/timeouts (not counted as accepted).`);
   ctx.note(
