@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { cdtp } from '@kaa/protocols';
-import { DevIssuer, uniqueName } from '@kaa/testing';
+import { DevIssuer, query, uniqueName } from '@kaa/testing';
 import { ALL_SCOPES, api, natsConnection, reference, startEcr, type RunningEcr } from './support.js';
 
 const requestType = reference.request();
@@ -47,6 +47,14 @@ describe('two ecr instances (ecr, ecr-eu) on one Postgres and NATS', () => {
     expect(euConfig.status).toBe(200);
     expect((await ask(eu.instance, 'shared-ep', 'kettle-v1')).configId).toBe(euConfig.body.configId);
     expect((await ask(ecr.instance, 'shared-ep', 'kettle-v1')).configId).toBe(main.body.configId);
-  });
 
+    // Each instance's rows live in the schema named after it, with its own migrations.
+    const stored = async (schema: string) =>
+      (await query<{ config_id: string }>(`SELECT config_id FROM "${schema}".endpoint_config WHERE endpoint_id = 'shared-ep'`)).map((r) => r.config_id);
+    expect(await stored(ecr.instance)).toEqual([main.body.configId]);
+    expect(await stored(eu.instance)).toEqual([euConfig.body.configId]);
+    for (const schema of [ecr.instance, eu.instance]) {
+      expect((await query(`SELECT 1 FROM "${schema}".migrations`)).length).toBeGreaterThan(0);
+    }
+  });
 });
