@@ -177,14 +177,20 @@ export class ConfigsService {
 
   /** The endpoint's own config, else the app version's default; rows of tenants not served are ignored. */
   async effectiveConfig(endpointId: string, appVersionName: string, name: string): Promise<StoredConfig | undefined> {
-    const ownParams: unknown[] = [endpointId, appVersionName, name];
-    const [own] = await this.dataSource.query(
-      `SELECT ${ENDPOINT_COLUMNS} FROM endpoint_config
-       WHERE endpoint_id = $1 AND app_version_name = $2 AND name = $3 AND ${this.scope.condition('tenant_id', ownParams)}`,
-      ownParams,
+    // The endpoint's own config wins over its app version's default: one round trip for both.
+    const params: unknown[] = [endpointId, appVersionName, name];
+    const inScope = this.scope.condition('tenant_id', params);
+    const [row] = await this.dataSource.query(
+      `SELECT "configId", "tenantId", "endpointId", "appVersionName", name, config, "createdDate", "updatedDate" FROM (
+         SELECT ${ENDPOINT_COLUMNS}, 0 AS rank FROM endpoint_config
+         WHERE endpoint_id = $1 AND app_version_name = $2 AND name = $3 AND ${inScope}
+         UNION ALL
+         SELECT ${DEFAULT_COLUMNS}, 1 AS rank FROM default_config
+         WHERE app_version_name = $2 AND name = $3 AND ${inScope}
+       ) effective ORDER BY rank LIMIT 1`,
+      params,
     );
-    if (own) return own as StoredConfig;
-    return this.findDefault(this.dataSource.manager, appVersionName, name);
+    return row as StoredConfig | undefined;
   }
 
   /** A config this service stored for that endpoint (own or default), by id; for confirmations. */
