@@ -4,6 +4,7 @@ import { NatsModule } from '@kaa/nats';
 import { ObservabilityModule } from '@kaa/observability';
 import { PersistenceModule } from '@kaa/persistence';
 import type { EcrEnv } from './config/env.js';
+import { ConfigCacheModule } from './configs/config-cache.service.js';
 import { ConfigsModule } from './configs/configs.module.js';
 import { dataSourceOptions } from './database/options.js';
 import { HistoryModule } from './history/history.module.js';
@@ -27,6 +28,7 @@ export class AppModule {
         TenancyModule.forRoot(env.TENANTS_ALLOWED),
         appConfigSourceModule(env),
         HistoryModule.forRoot({ maxPageSize: env.STATUSES_MAX_PAGE_SIZE }),
+        ConfigCacheModule.forRoot({ maxEntries: env.CONFIG_CACHE_ENTRIES, ttlMs: env.CONFIG_CACHE_TTL_MS }),
         ConfigsModule,
         MessagingModule.forRoot({ consumers: env.CDTP_CONSUMER_INSTANCES }),
       ],

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { DataSource, DataSourceOptions, MixedList, EntitySchema } from 'typeorm';
 import { OutboxMessage } from './outbox/outbox-message.entity.js';
 import { CreateOutbox1763856000000 } from './outbox/create-outbox.migration.js';
@@ -16,6 +17,21 @@ export interface PostgresSettings {
 }
 
 export const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
+
+/** Postgres refuses NOTIFY channel names of 64 bytes or more. */
+const MAX_CHANNEL_BYTES = 63;
+
+/**
+ * A NOTIFY channel per schema (= service instance). Instance names run to 63 characters, so a long
+ * one is shortened and a hash of the whole keeps two long names with a common start apart.
+ */
+export function channelName(prefix: string, schema: string): string {
+  const plain = `${prefix}_${schema}`;
+  if (Buffer.byteLength(plain) <= MAX_CHANNEL_BYTES) return plain;
+  const hash = createHash('sha256').update(schema).digest('hex').slice(0, 12);
+  const room = MAX_CHANNEL_BYTES - prefix.length - hash.length - 2;
+  return `${prefix}_${schema.slice(0, room)}_${hash}`;
+}
 
 /**
  * The options every app's data source uses, shared by Nest and the TypeORM CLI. Migrations are

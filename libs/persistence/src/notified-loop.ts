@@ -1,7 +1,6 @@
-import pg from 'pg';
 import type { DataSource } from 'typeorm';
 import type { Logger } from '@kaa/observability';
-import { quoteIdent } from './data-source.js';
+import { PgListener } from './pg-listener.js';
 
 export interface NotifiedLoopOptions {
   dataSource: DataSource;
@@ -22,17 +21,25 @@ export interface NotifiedLoopOptions {
  * until then the timer keeps the work going.
  */
 export class NotifiedLoop {
-  private listener?: pg.Client;
+  private readonly listener: PgListener;
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
   private queued?: Promise<void>;
   private stopped = false;
-  private listenFailures = 0;
 
-  constructor(private readonly options: NotifiedLoopOptions) {}
+  constructor(private readonly options: NotifiedLoopOptions) {
+    this.listener = new PgListener({
+      ...options,
+      onNotification: () => void this.kick(),
+      // Notices may have been missed while not listening.
+      onListening: (afterOutage) => {
+        if (afterOutage) void this.kick();
+      },
+    });
+  }
 
   async start(): Promise<void> {
-    await this.listen().catch((error: Error) => this.listenFailed(error));
+    await this.listener.start();
     this.schedule(0);
   }
 
@@ -41,8 +48,7 @@ export class NotifiedLoop {
     clearTimeout(this.timer);
     await this.queued;
     await this.running;
-    await this.listener?.end().catch(() => undefined);
-    this.listener = undefined;
+    await this.listener.stop();
   }
 
   /**
@@ -77,40 +83,5 @@ export class NotifiedLoop {
       void this.kick().finally(() => this.schedule(this.options.nextDelayMs()));
     }, ms);
     this.timer.unref();
-  }
-
-  private async listen(): Promise<void> {
-    if (this.stopped) return;
-    const { url } = this.options.dataSource.options as { url?: string };
-    const client = new pg.Client({ connectionString: url, application_name: this.options.name });
-    client.on('notification', () => void this.kick());
-    client.on('error', (error) => {
-      if (this.stopped || this.listener !== client) return;
-      this.listener = undefined;
-      void client.end().catch(() => undefined);
-      this.listenFailed(error);
-    });
-    try {
-      await client.connect();
-      await client.query(`LISTEN ${quoteIdent(this.options.channel)}`);
-    } catch (error) {
-      await client.end().catch(() => undefined);
-      throw error;
-    }
-    if (this.stopped) {
-      await client.end().catch(() => undefined);
-      return;
-    }
-    this.listener = client;
-    if (this.listenFailures > 0) void this.kick(); // notices may have been missed meanwhile
-    this.listenFailures = 0;
-  }
-
-  /** Polls meanwhile, and tries to LISTEN again with backoff until it works or the loop stops. */
-  private listenFailed(error: Error) {
-    if (this.stopped) return;
-    const delay = Math.min(30_000, 500 * 2 ** this.listenFailures++);
-    this.options.logger.warn({ err: error.message, retryInMs: delay }, `${this.options.name}: not listening; polling until LISTEN works again`);
-    setTimeout(() => void this.listen().catch((next: Error) => this.listenFailed(next)), delay).unref();
   }
 }

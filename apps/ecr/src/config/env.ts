@@ -27,6 +27,10 @@ export const envShape = {
       message: 'must be a comma list of service instance names, or *',
     }),
   TENANTS_ALLOWED: env.list(),
+  /** Config lookups each replica keeps in memory (6/CDTP pulls, REST reads); 0 = no cache. */
+  CONFIG_CACHE_ENTRIES: z.coerce.number().int().min(0).default(10_000),
+  /** Longest a cached lookup is served; changes are normally announced to every replica at once. */
+  CONFIG_CACHE_TTL_MS: z.coerce.number().int().min(100).default(60_000),
   STATUSES_MAX_PAGE_SIZE: z.coerce.number().int().min(1).max(1000).default(100),
 };
 

@@ -4,6 +4,8 @@ import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { badRequest, notFound } from '@kaa/server';
 import { ConfigUpdatedPublisher, type UpdatedConfig } from '../messaging/config-updated.publisher.js';
+import { ConfigCacheService } from './config-cache.service.js';
+import type { ConfigChange } from './config-changes.js';
 import { EndpointSchemaService } from '../schemas/endpoint-schema.service.js';
 import { assertOwnedBy } from '../tenancy/ownership.js';
 import { TenantScope } from '../tenancy/tenant-scope.js';
@@ -46,17 +48,23 @@ export class ConfigsService {
     private readonly schemas: EndpointSchemaService,
     private readonly publisher: ConfigUpdatedPublisher,
     @Inject(TenantScope) private readonly scope: TenantScope,
+    private readonly cache: ConfigCacheService,
   ) {}
 
   // --- endpoint configurations -------------------------------------------------------------
 
   async getEndpointConfig(tenantId: string, key: EndpointKey): Promise<StoredConfig> {
-    const [row] = await this.dataSource.query(
-      `SELECT ${ENDPOINT_COLUMNS} FROM endpoint_config WHERE endpoint_id = $1 AND app_version_name = $2 AND name = $3 AND tenant_id = $4`,
-      [key.endpointId, key.ref.appVersionName, key.name, tenantId],
-    );
-    if (!row) throw notFound(`no configuration ${key.name} for endpoint ${key.endpointId} in app version ${key.ref.appVersionName}`);
-    return row as StoredConfig;
+    // Read (and cached) whatever tenant owns the slot; another tenant's row is not found.
+    const { endpointId, ref, name } = key;
+    const row = await this.cache.lookup(slotOf('own', endpointId, ref.appVersionName, name), async () => {
+      const [found] = await this.dataSource.query(
+        `SELECT ${ENDPOINT_COLUMNS} FROM endpoint_config WHERE endpoint_id = $1 AND app_version_name = $2 AND name = $3`,
+        [endpointId, ref.appVersionName, name],
+      );
+      return (found as StoredConfig | undefined) ?? null;
+    });
+    if (!row || row.tenantId !== tenantId) throw notFound(`no configuration ${name} for endpoint ${endpointId} in app version ${ref.appVersionName}`);
+    return row;
   }
 
   listEndpointConfigs(tenantId: string, endpointId: string, ref: AppVersionRef): Promise<StoredConfig[]> {
@@ -68,7 +76,7 @@ export class ConfigsService {
 
   async putEndpointConfig(tenantId: string, key: EndpointKey, document: unknown, ifMatch?: string): Promise<StoredConfig> {
     const config = serialize(document);
-    return this.dataSource.transaction(async (manager) => {
+    return this.afterCommit(endpointsChanged([[key.ref.appVersionName, key.endpointId]]), async (manager) => {
       // Ownership first: another tenant must not learn how its config violates the schema.
       await assertOwnedBy(manager, tenantId, key.ref.appVersionName, [key.endpointId]);
       this.schemas.validate(key.ref, document);
@@ -84,7 +92,7 @@ export class ConfigsService {
   }
 
   async deleteEndpointConfig(tenantId: string, key: EndpointKey, ifMatch?: string): Promise<void> {
-    await this.dataSource.transaction(async (manager) => {
+    await this.afterCommit(endpointsChanged([[key.ref.appVersionName, key.endpointId]]), async (manager) => {
       const [current] = await manager.query(
         `SELECT config_id AS "configId" FROM endpoint_config
          WHERE endpoint_id = $1 AND app_version_name = $2 AND name = $3 AND tenant_id = $4 FOR UPDATE`,
@@ -103,7 +111,8 @@ export class ConfigsService {
   /** One config to many endpoints of one or more app versions, in one transaction. */
   async putBatch(tenantId: string, name: string, document: unknown, endpoints: Map<AppVersionRef, string[]>): Promise<StoredConfig[]> {
     const config = serialize(document);
-    return this.dataSource.transaction(async (manager) => {
+    const changed = endpointsChanged([...endpoints].flatMap(([ref, ids]) => ids.map((id): [string, string] => [ref.appVersionName, id])));
+    return this.afterCommit(changed, async (manager) => {
       for (const [ref, endpointIds] of endpoints) await assertOwnedBy(manager, tenantId, ref.appVersionName, endpointIds);
       for (const ref of endpoints.keys()) this.schemas.validate(ref, document);
       const stored: StoredConfig[] = [];
@@ -137,7 +146,7 @@ export class ConfigsService {
 
   async putDefaultConfig(tenantId: string, key: DefaultKey, document: unknown, ifMatch?: string): Promise<StoredConfig> {
     const config = serialize(document);
-    return this.dataSource.transaction(async (manager) => {
+    return this.afterCommit(versionChanged(key.ref.appVersionName), async (manager) => {
       await assertOwnedBy(manager, tenantId, key.ref.appVersionName, []);
       this.schemas.validate(key.ref, document);
       const [current] = await manager.query(
@@ -162,7 +171,7 @@ export class ConfigsService {
   }
 
   async deleteDefaultConfig(tenantId: string, key: DefaultKey, ifMatch?: string): Promise<void> {
-    await this.dataSource.transaction(async (manager) => {
+    await this.afterCommit(versionChanged(key.ref.appVersionName), async (manager) => {
       const [current] = await manager.query(
         `SELECT config_id AS "configId" FROM default_config WHERE app_version_name = $1 AND name = $2 AND tenant_id = $3 FOR UPDATE`,
         [key.ref.appVersionName, key.name, tenantId],
@@ -177,20 +186,23 @@ export class ConfigsService {
 
   /** The endpoint's own config, else the app version's default; rows of tenants not served are ignored. */
   async effectiveConfig(endpointId: string, appVersionName: string, name: string): Promise<StoredConfig | undefined> {
-    // The endpoint's own config wins over its app version's default: one round trip for both.
-    const params: unknown[] = [endpointId, appVersionName, name];
-    const inScope = this.scope.condition('tenant_id', params);
-    const [row] = await this.dataSource.query(
-      `SELECT "configId", "tenantId", "endpointId", "appVersionName", name, config, "createdDate", "updatedDate" FROM (
-         SELECT ${ENDPOINT_COLUMNS}, 0 AS rank FROM endpoint_config
-         WHERE endpoint_id = $1 AND app_version_name = $2 AND name = $3 AND ${inScope}
-         UNION ALL
-         SELECT ${DEFAULT_COLUMNS}, 1 AS rank FROM default_config
-         WHERE app_version_name = $2 AND name = $3 AND ${inScope}
-       ) effective ORDER BY rank LIMIT 1`,
-      params,
-    );
-    return row as StoredConfig | undefined;
+    const row = await this.cache.lookup(slotOf('effective', endpointId, appVersionName, name), async () => {
+      // The endpoint's own config wins over its app version's default: one round trip for both.
+      const params: unknown[] = [endpointId, appVersionName, name];
+      const inScope = this.scope.condition('tenant_id', params);
+      const [found] = await this.dataSource.query(
+        `SELECT "configId", "tenantId", "endpointId", "appVersionName", name, config, "createdDate", "updatedDate" FROM (
+           SELECT ${ENDPOINT_COLUMNS}, 0 AS rank FROM endpoint_config
+           WHERE endpoint_id = $1 AND app_version_name = $2 AND name = $3 AND ${inScope}
+           UNION ALL
+           SELECT ${DEFAULT_COLUMNS}, 1 AS rank FROM default_config
+           WHERE app_version_name = $2 AND name = $3 AND ${inScope}
+         ) effective ORDER BY rank LIMIT 1`,
+        params,
+      );
+      return (found as StoredConfig | undefined) ?? null;
+    });
+    return row ?? undefined;
   }
 
   /** A config this service stored for that endpoint (own or default), by id; for confirmations. */
@@ -209,6 +221,19 @@ export class ConfigsService {
   }
 
   // --- internals -------------------------------------------------------------------------
+
+  /**
+   * Runs the transaction; once it committed, this replica's cache forgets what it changed (other
+   * replicas learn it from the triggers' notification). Also after a failure: a commit whose
+   * acknowledgement was lost is a change too.
+   */
+  private async afterCommit<T>(change: ConfigChange, work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    try {
+      return await this.dataSource.transaction(work);
+    } finally {
+      this.cache.changed(change);
+    }
+  }
 
   private async findDefault(manager: EntityManager, appVersionName: string, name: string): Promise<StoredConfig | undefined> {
     const params: unknown[] = [appVersionName, name];
@@ -264,6 +289,16 @@ export class ConfigsService {
     );
   }
 }
+
+const slotOf = (kind: 'own' | 'effective', endpointId: string, appVersionName: string, name: string) => ({
+  appVersionName,
+  endpointId,
+  // NUL cannot occur in ids (refused on every path), so it separates the parts unambiguously.
+  key: `${kind}\u0000${endpointId}\u0000${appVersionName}\u0000${name}`,
+});
+
+const endpointsChanged = (endpoints: [string, string][]): ConfigChange => ({ kind: 'endpoints', endpoints });
+const versionChanged = (appVersionName: string): ConfigChange => ({ kind: 'versions', versions: [appVersionName] });
 
 function updateOf(stored: StoredConfig): UpdatedConfig {
   return { appVersionName: stored.appVersionName, endpointId: stored.endpointId ?? '', configId: stored.configId, config: stored.config };

@@ -1,6 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
+import { ConfigCacheService } from '../configs/config-cache.service.js';
+import { ALL_CHANGED } from '../configs/config-changes.js';
 import { TenantScope } from '../tenancy/tenant-scope.js';
 
 /** Deletes what lifecycle events make obsolete. */
@@ -9,6 +11,7 @@ export class PurgeService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(TenantScope) private readonly scope: TenantScope,
+    private readonly cache: ConfigCacheService,
   ) {}
 
   /** 9/ELCE unregistered: the endpoint's configs and history for that app version. */
@@ -22,6 +25,7 @@ export class PurgeService {
         );
       }
     });
+    this.cache.changed({ kind: 'endpoints', endpoints: [[appVersionName, endpointId]] });
   }
 
   /** 21/TLE unregistered: everything of the tenant, unless this instance does not serve it. */
@@ -32,6 +36,7 @@ export class PurgeService {
         await manager.query(`DELETE FROM ${table} WHERE tenant_id = $1`, [tenantId]);
       }
     });
+    this.cache.changed(ALL_CHANGED);
     return true;
   }
 }

@@ -1,5 +1,6 @@
 import type { MigrationInterface } from 'typeorm';
 import { CreateEndpointConfigs1763900000000 } from './1763900000000-CreateEndpointConfigs.js';
+import { NotifyConfigChanges1764000000000 } from './1764000000000-NotifyConfigChanges.js';
 
 /** Applied in order, under an advisory lock, before the service serves anything. */
-export const migrations: (new () => MigrationInterface)[] = [CreateEndpointConfigs1763900000000];
+export const migrations: (new () => MigrationInterface)[] = [CreateEndpointConfigs1763900000000, NotifyConfigChanges1764000000000];
