@@ -7,6 +7,9 @@ import { ALL_SCOPES, api, natsConnection, reference, startEcr, type RunningEcr }
 const requestType = reference.request();
 const responseType = reference.response();
 const tenantUnregisteredType = reference.tenantUnregistered();
+// 21/TLE reaches every ecr on the shared NATS: tenants no other suite uses.
+const ACME = uniqueName('acme');
+const GLOBEX = uniqueName('globex');
 
 describe('an ecr instance limited to tenants (TENANTS_ALLOWED)', () => {
   let issuer: DevIssuer;
@@ -14,8 +17,8 @@ describe('an ecr instance limited to tenants (TENANTS_ALLOWED)', () => {
   let nc: NatsConnection;
 
   beforeAll(async () => {
-    issuer = await DevIssuer.start({ tenants: ['acme', 'globex'] });
-    eu = await startEcr({ issuer, instance: uniqueName('ecr-eu'), env: { TENANTS_ALLOWED: 'globex' } });
+    issuer = await DevIssuer.start({ tenants: [ACME, GLOBEX] });
+    eu = await startEcr({ issuer, instance: uniqueName('ecr-eu'), env: { TENANTS_ALLOWED: GLOBEX } });
     nc = await natsConnection();
   });
 
@@ -32,8 +35,8 @@ describe('an ecr instance limited to tenants (TENANTS_ALLOWED)', () => {
   };
 
   it('refuses REST calls of other tenants (403) and serves its own', async () => {
-    const acme = api(eu.base, await issuer.mint('acme', { scope: ALL_SCOPES }));
-    const globex = api(eu.base, await issuer.mint('globex', { scope: ALL_SCOPES }));
+    const acme = api(eu.base, await issuer.mint(ACME, { scope: ALL_SCOPES }));
+    const globex = api(eu.base, await issuer.mint(GLOBEX, { scope: ALL_SCOPES }));
     expect((await acme('GET', '/endpoints/ep-1/app-versions/kettle-v1')).status).toBe(403);
     expect((await acme('PUT', '/app-versions/kettle-v1', { a: 1 })).status).toBe(403);
     expect((await globex('PUT', '/endpoints/ep-1/app-versions/kettle-v1', { a: 1 })).status).toBe(200);
@@ -43,27 +46,28 @@ describe('an ecr instance limited to tenants (TENANTS_ALLOWED)', () => {
     // A row left from before the instance was limited.
     await query(
       `INSERT INTO "${eu.instance}".default_config (config_id, tenant_id, app_version_name, name, config, created_date, updated_date)
-       VALUES ('legacy-1', 'acme', 'legacy-v1', 'default', '{}', now(), now())`,
+       VALUES ('legacy-1', $1, 'legacy-v1', 'default', '{}', now(), now())`,
+      [ACME],
     );
     expect((await ask('ep-9', 'legacy-v1')).statusCode).toBe(404);
 
     nc.publish(
       tle.lifecycle('tenant-manager', 'unregistered'),
-      tenantUnregisteredType.toBuffer({ correlationId: randomUUID(), timestamp: Date.now(), timeout: 0, tenantId: 'globex', originatorReplicaId: 'tm-1' }),
+      tenantUnregisteredType.toBuffer({ correlationId: randomUUID(), timestamp: Date.now(), timeout: 0, tenantId: GLOBEX, originatorReplicaId: 'tm-1' }),
     );
-    await eventually(async () => ((await query(`SELECT 1 FROM "${eu.instance}".endpoint_config WHERE tenant_id = 'globex'`)).length === 0 ? true : undefined));
+    await eventually(async () => ((await query(`SELECT 1 FROM "${eu.instance}".endpoint_config WHERE tenant_id = $1`, [GLOBEX])).length === 0 ? true : undefined));
     nc.publish(
       tle.lifecycle('tenant-manager', 'unregistered'),
-      tenantUnregisteredType.toBuffer({ correlationId: randomUUID(), timestamp: Date.now(), timeout: 0, tenantId: 'acme', originatorReplicaId: 'tm-1' }),
+      tenantUnregisteredType.toBuffer({ correlationId: randomUUID(), timestamp: Date.now(), timeout: 0, tenantId: ACME, originatorReplicaId: 'tm-1' }),
     );
     // The acme event arrives first and is ignored without I/O, so once this later globex purge is done, it was handled.
-    const globex = api(eu.base, await issuer.mint('globex', { scope: ALL_SCOPES }));
+    const globex = api(eu.base, await issuer.mint(GLOBEX, { scope: ALL_SCOPES }));
     await globex('PUT', '/endpoints/ep-2/app-versions/kettle-v1', { a: 1 });
     nc.publish(
       tle.lifecycle('tenant-manager', 'unregistered'),
-      tenantUnregisteredType.toBuffer({ correlationId: randomUUID(), timestamp: Date.now(), timeout: 0, tenantId: 'globex', originatorReplicaId: 'tm-1' }),
+      tenantUnregisteredType.toBuffer({ correlationId: randomUUID(), timestamp: Date.now(), timeout: 0, tenantId: GLOBEX, originatorReplicaId: 'tm-1' }),
     );
-    await eventually(async () => ((await query(`SELECT 1 FROM "${eu.instance}".endpoint_config WHERE tenant_id = 'globex'`)).length === 0 ? true : undefined));
-    expect(await query(`SELECT config_id FROM "${eu.instance}".default_config WHERE tenant_id = 'acme'`)).toEqual([{ config_id: 'legacy-1' }]);
+    await eventually(async () => ((await query(`SELECT 1 FROM "${eu.instance}".endpoint_config WHERE tenant_id = $1`, [GLOBEX])).length === 0 ? true : undefined));
+    expect(await query(`SELECT config_id FROM "${eu.instance}".default_config WHERE tenant_id = $1`, [ACME])).toEqual([{ config_id: 'legacy-1' }]);
   });
 });
