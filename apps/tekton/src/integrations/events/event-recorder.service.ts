@@ -66,17 +66,20 @@ export class EventRecorder extends PlatformEventSink {
     let created = 0;
     for (const event of events) {
       const summary = event.summary.slice(0, MAX_SUMMARY_LENGTH);
-      const inserted: unknown[] = await manager.query(
-        `INSERT INTO ${this.schema}.integration_event (id, type, tenant_id, summary, payload, origin, correlation_id, produced_by)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING RETURNING id`,
-        [event.id, event.type, event.tenantId, summary, JSON.stringify({ ...event, summary }), options.origin, options.correlationId ?? null, options.producedBy ?? null],
+      // One statement stores the event and, when it is new and is to be matched, reads the
+      // notifications to match; no row back: nothing to match (stored before, or not matched).
+      const stored: { id: string | null; filter: NotificationFilter | null }[] = await manager.query(
+        `WITH inserted AS (
+           INSERT INTO ${this.schema}.integration_event (id, type, tenant_id, summary, payload, origin, correlation_id, produced_by)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING RETURNING id)
+         SELECT n.id, n.filter FROM inserted
+         LEFT JOIN ${this.schema}.integration_notification n ON $10::boolean AND n.tenant_id = $9 AND NOT n.suspend`,
+        [
+          event.id, event.type, event.tenantId, summary, JSON.stringify({ ...event, summary }), options.origin, options.correlationId ?? null, options.producedBy ?? null,
+          event.tenantId ?? this.options.platformTenant, !options.producedBy,
+        ],
       );
-      if (inserted.length === 0 || options.producedBy) continue;
-      const notifications: { id: string; filter: NotificationFilter }[] = await manager.query(
-        `SELECT id, filter FROM ${this.schema}.integration_notification WHERE tenant_id = $1 AND NOT suspend`,
-        [event.tenantId ?? this.options.platformTenant],
-      );
-      const ids = notifications.filter((n) => matches(n.filter, event)).map((n) => n.id);
+      const ids = stored.flatMap((n) => (n.id !== null && n.filter !== null && matches(n.filter, event) ? [n.id] : []));
       if (ids.length === 0) continue;
       const rows: unknown[] = await manager.query(
         `INSERT INTO ${this.schema}.integration_delivery (notification_id, event_id)
