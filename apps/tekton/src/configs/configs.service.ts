@@ -4,7 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import fastJsonPatch from 'fast-json-patch';
 import { DataSource, In, type EntityManager, type FindOptionsWhere } from 'typeorm';
 import type { AuthUser } from '@kaa/auth';
-import { quoteIdent, schemaOf } from '@kaa/persistence';
+import { quoteIdent, schemaOf, type OutgoingMessage } from '@kaa/persistence';
 import { badRequest, conflict, notFound, validationFailed, type Violation } from '@kaa/server';
 import { AppVersion } from '../applications/app-version.entity.js';
 import { Application } from '../applications/application.entity.js';
@@ -320,6 +320,9 @@ export class ConfigsService {
    */
   private async write(manager: EntityManager, ctx: ChangeContext, writes: ConfigWrite[], options: { skipUnchanged?: boolean } = {}): Promise<number[]> {
     const stored: { write: ConfigWrite; id: string; revision: number }[] = [];
+    const notice = ({ target }: ConfigWrite) => this.notices.targeted(target.instance, 'upsert', noticeScope(target), ctx.correlationId);
+    // A single write stores its notice in its own statement (one round trip less per change).
+    const noticeWithStore = writes.length === 1 && !options.skipUnchanged;
     const ordered = writes.map((write) => ({ write, sortKey: lockKey(write.target) })).sort((a, b) => (a.sortKey < b.sortKey ? -1 : a.sortKey > b.sortKey ? 1 : 0));
     for (const { write } of ordered) {
       const { target, config, rolledBackFrom, expectedRevision } = write;
@@ -330,7 +333,7 @@ export class ConfigsService {
         if (compare(current?.config ?? {}, config).length === 0) continue;
       }
       const id = randomUUID();
-      const revision = await this.storeRevision(manager, target, key, config, id, ctx, rolledBackFrom, expectedRevision);
+      const revision = await this.storeRevision(manager, target, key, config, id, ctx, rolledBackFrom, expectedRevision, noticeWithStore ? [notice(write)] : []);
       if (revision === null) {
         if (expectedRevision !== undefined) throw new StaleWrite();
         // The stored row is another tenant's (left by an application removed meanwhile): not this one's to overwrite.
@@ -340,7 +343,7 @@ export class ConfigsService {
     }
     // Announced in the order of the request, whatever order the locks were taken in.
     stored.sort((a, b) => writes.indexOf(a.write) - writes.indexOf(b.write));
-    const notices = stored.map(({ write: { target } }) => this.notices.targeted(target.instance, 'upsert', noticeScope(target), ctx.correlationId));
+    const notices = noticeWithStore ? [] : stored.map(({ write }) => notice(write));
     const events: EventDraft[] = stored.map(({ write: { target, rolledBackFrom }, id, revision }) => ({
       id,
       type: EVENT_TYPE[target.level],
@@ -360,10 +363,11 @@ export class ConfigsService {
   }
 
   /**
-   * Stores the config as its next revision and records that revision, in one statement; returns
-   * the revision's number. Concurrent writers of one config serialize on the upsert's row lock.
-   * Null (nothing stored) when the stored row belongs to another tenant, or when
-   * `expectedRevision` is given and the stored revision (0: none) is no longer that.
+   * Stores the config as its next revision, records that revision and writes `notices` to the
+   * outbox, in one statement; returns the revision's number. Concurrent writers of one config
+   * serialize on the upsert's row lock. Null (nothing stored, nothing announced) when the stored
+   * row belongs to another tenant, or when `expectedRevision` is given and the stored revision
+   * (0: none) is no longer that.
    */
   private async storeRevision(
     manager: EntityManager,
@@ -374,7 +378,13 @@ export class ConfigsService {
     ctx: ChangeContext,
     rolledBackFrom: number | undefined,
     expectedRevision: number | undefined,
+    notices: OutgoingMessage[],
   ): Promise<number | null> {
+    const params: unknown[] = [
+      target.instance, target.level, target.tenantId, target.appName, target.appVersionName, key, JSON.stringify(config),
+      id, ctx.author, ctx.revision ?? null, ctx.source ?? null, rolledBackFrom ?? null, expectedRevision ?? null,
+    ];
+    const announced = notices.length > 0 ? `, ${this.announcer.noticesItem('announced', notices, params, 'EXISTS (SELECT 1 FROM stored)')}` : '';
     const rows: { revision: number }[] = await manager.query(
       `WITH stored AS (
          INSERT INTO ${this.table('service_config')}
@@ -383,15 +393,12 @@ export class ConfigsService {
          ON CONFLICT (service_instance, scope_key)
          DO UPDATE SET config = EXCLUDED.config, revision = service_config.revision + 1, updated_date = now()
          WHERE service_config.tenant_id = EXCLUDED.tenant_id AND ($13::int IS NULL OR service_config.revision = $13::int)
-         RETURNING revision)
+         RETURNING revision)${announced}
        INSERT INTO ${this.table('config_revision')}
          (id, service_instance, level, tenant_id, app_name, app_version_name, scope_key, revision, config, author, source_revision, source, rolled_back_from)
        SELECT $8::uuid, $1, $2, $3, $4, $5, $6, stored.revision, $7, $9::text, $10::text, $11::text, $12::int FROM stored
        RETURNING revision`,
-      [
-        target.instance, target.level, target.tenantId, target.appName, target.appVersionName, key, JSON.stringify(config),
-        id, ctx.author, ctx.revision ?? null, ctx.source ?? null, rolledBackFrom ?? null, expectedRevision ?? null,
-      ],
+      params,
     );
     return rows[0]?.revision ?? null;
   }

@@ -18,6 +18,14 @@ export class ChangeAnnouncer {
     private readonly sink: PlatformEventSink,
   ) {}
 
+  /**
+   * Notices as a WITH item of the statement that stores the change (see OutboxService.insertItem),
+   * written only when `when` holds; the caller then announces its events without them.
+   */
+  noticesItem(name: string, notices: OutgoingMessage[], params: unknown[], when: string): string {
+    return this.outbox.insertItem(name, notices, params, when);
+  }
+
   async announce(manager: EntityManager, ctx: ChangeContext, notices: OutgoingMessage[], events: EventDraft[]): Promise<void> {
     await this.outbox.enqueue(manager, notices);
     const occurredAt = new Date().toISOString();
