@@ -190,6 +190,9 @@ describe('tekton REST API', () => {
       ['DELETE', v],
       ['GET', `${cfg}?serviceInstanceName=ecr`],
       ['PUT', cfg, { ecr: { kaa: { applications: { [app]: {} } } } }],
+      // Neither a config the schema refuses nor an unknown instance tells that the application exists.
+      ['PUT', cfg, { ecr: { kaa: { applications: { [app]: { 'endpoint-configuration': { 'schema-required': 'yes' } } } } } }],
+      ['PUT', cfg, { nope: { kaa: { applications: { [app]: {} } } } }],
       ['PATCH', `${cfg}?serviceInstanceName=ecr`, {}],
       ['GET', `${cfg}/history?serviceInstanceName=ecr`],
       ['POST', `${cfg}/history/1/rollback?serviceInstanceName=ecr`],

@@ -40,6 +40,16 @@ interface ConfigWrite {
   expectedRevision?: number;
 }
 
+/** An application by tenant and name (the fields of a config's target that name it). */
+type AppRef = Pick<Application, 'tenantId' | 'name'>;
+
+interface WriteOptions {
+  /** Skip configs equal to the stored ones (bulk load). */
+  skipUnchanged?: boolean;
+  /** Find and share-lock this application in the first store statement; 404 when it is gone. */
+  app?: AppRef;
+}
+
 /** A read-modify-write whose read is no longer current: read again. */
 class StaleWrite extends Error {}
 
@@ -116,11 +126,19 @@ export class ConfigsService {
           : [],
     );
     this.throwIf(violations);
+    const app = { tenantId: ctx.user.tenantId, name: appName };
     return this.dataSource.transaction(async (manager) => {
-      const app = await this.applications.findApp(manager, ctx.user.tenantId, appName, 'share');
-      const writes = entries.map((e) => ({ target: this.appTarget(e.instance, app), config: e.appConfig ?? {}, at: e.at }));
-      this.validate(writes);
-      await this.write(manager, ctx, writes);
+      let writes: (ConfigWrite & { at: string })[];
+      try {
+        writes = entries.map((e) => ({ target: this.appTarget(e.instance, app), config: e.appConfig ?? {}, at: e.at }));
+        this.validate(writes);
+      } catch (error) {
+        // A missing application is told before anything about the body.
+        await this.applications.findApp(manager, app.tenantId, app.name);
+        throw error;
+      }
+      // The statement storing the first config looks the application up (and locks it).
+      await this.write(manager, ctx, writes, { app });
       // What was stored is what was written: no need to read it back.
       return appDocument(Object.fromEntries(writes.map((w) => [w.target.instance, { [app.name]: w.config }])));
     });
@@ -318,13 +336,13 @@ export class ConfigsService {
    * revisions stored (skipped ones have none). Writes go in lock-key order, so requests naming
    * the same instances in different orders take their locks in the same order (no deadlock).
    */
-  private async write(manager: EntityManager, ctx: ChangeContext, writes: ConfigWrite[], options: { skipUnchanged?: boolean } = {}): Promise<number[]> {
+  private async write(manager: EntityManager, ctx: ChangeContext, writes: ConfigWrite[], options: WriteOptions = {}): Promise<number[]> {
     const stored: { write: ConfigWrite; id: string; revision: number }[] = [];
     const notice = ({ target }: ConfigWrite) => this.notices.targeted(target.instance, 'upsert', noticeScope(target), ctx.correlationId);
     // A single write stores its notice in its own statement (one round trip less per change).
     const noticeWithStore = writes.length === 1 && !options.skipUnchanged;
     const ordered = writes.map((write) => ({ write, sortKey: lockKey(write.target) })).sort((a, b) => (a.sortKey < b.sortKey ? -1 : a.sortKey > b.sortKey ? 1 : 0));
-    for (const { write } of ordered) {
+    for (const [index, { write }] of ordered.entries()) {
       const { target, config, rolledBackFrom, expectedRevision } = write;
       const key = scopeKey(target);
       if (options.skipUnchanged) {
@@ -333,7 +351,9 @@ export class ConfigsService {
         if (compare(current?.config ?? {}, config).length === 0) continue;
       }
       const id = randomUUID();
-      const revision = await this.storeRevision(manager, target, key, config, id, ctx, rolledBackFrom, expectedRevision, noticeWithStore ? [notice(write)] : []);
+      const lockApp = index === 0 ? options.app : undefined;
+      const { revision, appFound } = await this.storeRevision(manager, target, key, config, id, ctx, rolledBackFrom, expectedRevision, noticeWithStore ? [notice(write)] : [], lockApp);
+      if (!appFound) throw notFound(`application ${lockApp?.name} not found`);
       if (revision === null) {
         if (expectedRevision !== undefined) throw new StaleWrite();
         // The stored row is another tenant's (left by an application removed meanwhile): not this one's to overwrite.
@@ -365,9 +385,10 @@ export class ConfigsService {
   /**
    * Stores the config as its next revision, records that revision and writes `notices` to the
    * outbox, in one statement; returns the revision's number. Concurrent writers of one config
-   * serialize on the upsert's row lock. Null (nothing stored, nothing announced) when the stored
-   * row belongs to another tenant, or when `expectedRevision` is given and the stored revision
-   * (0: none) is no longer that.
+   * serialize on the upsert's row lock. Revision null (nothing stored, nothing announced) when
+   * the stored row belongs to another tenant, or when `expectedRevision` is given and the stored
+   * revision (0: none) is no longer that. With `lockApp`, the same statement finds and share-locks
+   * the application (as ApplicationsService.findApp does) and stores nothing if it is gone.
    */
   private async storeRevision(
     manager: EntityManager,
@@ -379,28 +400,35 @@ export class ConfigsService {
     rolledBackFrom: number | undefined,
     expectedRevision: number | undefined,
     notices: OutgoingMessage[],
-  ): Promise<number | null> {
+    lockApp: AppRef | undefined,
+  ): Promise<{ revision: number | null; appFound: boolean }> {
     const params: unknown[] = [
       target.instance, target.level, target.tenantId, target.appName, target.appVersionName, key, JSON.stringify(config),
       id, ctx.author, ctx.revision ?? null, ctx.source ?? null, rolledBackFrom ?? null, expectedRevision ?? null,
     ];
+    const app = lockApp
+      ? `SELECT 1 FROM ${this.table('application')} WHERE tenant_id = $${params.push(lockApp.tenantId)}::text AND name = $${params.push(lockApp.name)}::text FOR SHARE`
+      : 'SELECT 1';
     const announced = notices.length > 0 ? `, ${this.announcer.noticesItem('announced', notices, params, 'EXISTS (SELECT 1 FROM stored)')}` : '';
-    const rows: { revision: number }[] = await manager.query(
-      `WITH stored AS (
+    const [row]: { revision: number | null; app_found: boolean }[] = await manager.query(
+      `WITH app AS (${app}),
+       stored AS (
          INSERT INTO ${this.table('service_config')}
            (service_instance, level, tenant_id, app_name, app_version_name, scope_key, config, revision)
-         VALUES ($1::text, $2::text, $3::text, $4::text, $5::text, $6::text, $7::jsonb, 1)
+         SELECT $1::text, $2::text, $3::text, $4::text, $5::text, $6::text, $7::jsonb, 1 FROM app
          ON CONFLICT (service_instance, scope_key)
          DO UPDATE SET config = EXCLUDED.config, revision = service_config.revision + 1, updated_date = now()
          WHERE service_config.tenant_id = EXCLUDED.tenant_id AND ($13::int IS NULL OR service_config.revision = $13::int)
-         RETURNING revision)${announced}
-       INSERT INTO ${this.table('config_revision')}
-         (id, service_instance, level, tenant_id, app_name, app_version_name, scope_key, revision, config, author, source_revision, source, rolled_back_from)
-       SELECT $8::uuid, $1, $2, $3, $4, $5, $6, stored.revision, $7, $9::text, $10::text, $11::text, $12::int FROM stored
-       RETURNING revision`,
+         RETURNING revision)${announced},
+       revised AS (
+         INSERT INTO ${this.table('config_revision')}
+           (id, service_instance, level, tenant_id, app_name, app_version_name, scope_key, revision, config, author, source_revision, source, rolled_back_from)
+         SELECT $8::uuid, $1, $2, $3, $4, $5, $6, stored.revision, $7, $9::text, $10::text, $11::text, $12::int FROM stored
+         RETURNING revision)
+       SELECT (SELECT revision FROM revised) AS revision, EXISTS (SELECT 1 FROM app) AS app_found`,
       params,
     );
-    return rows[0]?.revision ?? null;
+    return { revision: row.revision, appFound: row.app_found };
   }
 
   /** Serializes writers of one configuration (revision numbers stay gapless and ordered). */
@@ -429,7 +457,7 @@ export class ConfigsService {
     return this.registry.require(instance).name;
   }
 
-  private appTarget(instance: string, app: Application): ConfigTarget {
+  private appTarget(instance: string, app: AppRef): ConfigTarget {
     this.registry.require(instance);
     return { instance, level: 'application', tenantId: app.tenantId, appName: app.name, appVersionName: null };
   }
