@@ -51,9 +51,17 @@ export class PlatformEventsHandler implements OnApplicationBootstrap {
       return 'decode_error';
     }
     if (kind === 'scmp-broadcast' && normalised.instance === this.options.instanceName) return 'ignored';
-    if (kind === 'scmp-targeted' && (await this.recorder.recordedByTekton(normalised.correlationId))) return 'ignored';
+    if (kind === 'scmp-targeted' && (this.isOwn(msg) || (await this.recorder.recordedByTekton(normalised.correlationId)))) return 'ignored';
     const producedBy = msg.headers?.get(NatsHeaders.producedBy) || undefined;
     await this.recorder.recordExternal([normalised.event], { producedBy, correlationId: normalised.correlationId });
     return producedBy ? 'ignored' : 'ok';
+  }
+
+  /**
+   * Sent by this very replica (its notices carry its replica id): known without a query. Notices
+   * of other replicas of this instance are told apart by the recorded correlation id.
+   */
+  private isOwn(msg: InboundMessage): boolean {
+    return msg.headers?.get(NatsHeaders.originatorReplicaId) === this.nats.replicaId;
   }
 }
