@@ -1,11 +1,13 @@
-import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { JetStreamApiCodes, JetStreamApiError, type StreamConfig } from '@nats-io/jetstream';
-import { NatsClient, NatsHeaders, natsHeadersFrom } from '@kaa/nats';
+import { headers } from '@nats-io/transport-node';
+import { NatsClient, NatsHeaders } from '@kaa/nats';
 import { LOGGER, type Logger } from '@kaa/observability';
 import { watch, watchEventCodec, type WatchEventInput } from '@kaa/protocols';
 import { DomainError } from '@kaa/server';
 import { watchStreamName } from '@kaa/watch-listener';
 import { WATCHER_ENV, type WatcherEnv } from '../config/env.js';
+import { JetStreamAcks } from './jetstream-acks.js';
 import { WatcherMetrics } from './watcher-metrics.js';
 
 /**
@@ -13,8 +15,9 @@ import { WatcherMetrics } from './watcher-metrics.js';
  * JetStream acknowledged them; the message id makes a retried POST a duplicate, not a second event.
  */
 @Injectable()
-export class WatchEventPublisher implements OnModuleInit {
+export class WatchEventPublisher implements OnModuleInit, OnApplicationShutdown {
   readonly stream: string;
+  private acks?: JetStreamAcks;
 
   constructor(
     private readonly nats: NatsClient,
@@ -56,7 +59,13 @@ export class WatchEventPublisher implements OnModuleInit {
         });
       }
     }
+    this.acks = new JetStreamAcks(this.nats.nc, this.env.JETSTREAM_ACK_TIMEOUT_MS);
     this.logger.info({ stream: this.stream, subjects: config.subjects }, 'watch event stream ready');
+  }
+
+  /** After the listener closed and NATS drained: nothing is left to acknowledge. */
+  onApplicationShutdown() {
+    this.acks?.close();
   }
 
   /** @returns whether JetStream saw this message id before (a retried POST). */
@@ -65,12 +74,11 @@ export class WatchEventPublisher implements OnModuleInit {
     const started = process.hrtime.bigint();
     let result = 'ok';
     try {
-      if (!this.nats.isConnected()) throw new Error('NATS is not connected');
-      const ack = await this.nats.jetstream().publish(subject, watchEventCodec.encode(event), {
-        msgID: event.eventId,
-        timeout: this.env.JETSTREAM_ACK_TIMEOUT_MS,
-        headers: natsHeadersFrom({ [NatsHeaders.correlationId]: event.correlationId, [NatsHeaders.originatorReplicaId]: this.nats.replicaId }),
-      });
+      if (!this.acks || !this.nats.isConnected()) throw new Error('NATS is not connected');
+      const h = headers();
+      h.set(NatsHeaders.correlationId, event.correlationId);
+      h.set(NatsHeaders.originatorReplicaId, this.nats.replicaId);
+      const ack = await this.acks.publish(subject, watchEventCodec.encode(event), event.eventId, h);
       if (ack.duplicate) result = 'duplicate';
       return { duplicate: ack.duplicate };
     } catch (error) {
