@@ -29,6 +29,7 @@ export class JetStreamAcks {
   private readonly subscription: Subscription;
   private queue: Queued[] = [];
   private sequence = 0;
+  private closed = false;
 
   constructor(
     private readonly nc: NatsConnection,
@@ -46,13 +47,18 @@ export class JetStreamAcks {
   publish(subject: string, data: Uint8Array, msgId: string, headers: MsgHdrs): Promise<PubAck> {
     headers.set(PubHeaders.MsgIdHdr, msgId);
     return new Promise((resolve, reject) => {
+      if (this.closed) return reject(new Error('the publisher is closed'));
       if (this.queue.push({ subject, data, headers, resolve, reject }) === 1) setImmediate(this.send);
     });
   }
 
+  /** Rejects what is still queued or waiting, and any later publish. */
   close() {
+    this.closed = true;
     this.subscription.unsubscribe();
-    for (const token of [...this.waiting.keys()]) this.settle(token)?.reject(new Error('the publisher is closed'));
+    const error = new Error('the publisher is closed');
+    for (const queued of this.queue.splice(0)) queued.reject(error);
+    for (const token of [...this.waiting.keys()]) this.settle(token)?.reject(error);
   }
 
   private readonly send = () => {
