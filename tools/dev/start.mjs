@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ensureDependencies, nxEnv, run, signalRunning, workspaceRoot } from './run.mjs';
+import { APP_NODE_FLAGS, ensureDependencies, nxEnv, run, signalRunning, workspaceRoot } from './run.mjs';
 
 const dataDir = resolve(workspaceRoot, process.env.KAA_DATA_DIR ?? '.data');
 const color = process.stdout.isTTY && !process.env.NO_COLOR;
@@ -260,7 +260,7 @@ function startApp(definition, env) {
   const main = join(workspaceRoot, 'apps', definition.name, 'dist', 'main.js');
   if (!existsSync(main)) throw new Error(`${main} does not exist; did the build produce it?`);
   // detached: own process group, so Ctrl-C reaches only us and we stop things in order.
-  const child = spawn(process.execPath, [main], { cwd: workspaceRoot, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn(process.execPath, [...APP_NODE_FLAGS, main], { cwd: workspaceRoot, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const app = { name: definition.name, port: definition.port, child, exited: false, exitCode: undefined, lastLines: [] };
   apps.push(app);
   pipeLines(child.stdout, app);

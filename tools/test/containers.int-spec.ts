@@ -8,6 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
+/** The Node flags every app runs with (also used by npm start and the benchmarks). */
+const appNodeFlags: string[] = JSON.parse(readFileSync(join(root, 'tools/dev/app-node-flags.json'), 'utf8'));
 const apps = readdirSync(join(root, 'apps'), { withFileTypes: true })
   .filter((d) => d.isDirectory() && existsSync(join(root, 'apps', d.name, 'package.json')))
   .map((d) => d.name);
@@ -69,7 +71,8 @@ function dockerfileProblems(text: string, app: string): string[] {
   if (!finalStage.some((l) => /^EXPOSE\s+\d+/i.test(l))) problems.push('no EXPOSE');
   if (!finalStage.some((l) => /^ENV\s.*NODE_ENV=production/i.test(l))) problems.push('NODE_ENV is not production');
   const cmd = finalStage.filter((l) => /^CMD\s/i.test(l)).at(-1);
-  if (cmd?.replace(/\s+/g, '') !== `CMD["node","apps/${app}/dist/main.js"]`) problems.push(`CMD is not ["node", "apps/${app}/dist/main.js"] (got ${cmd})`);
+  const expected = ['node', ...appNodeFlags, `apps/${app}/dist/main.js`];
+  if (cmd?.replace(/\s+/g, '') !== `CMD${JSON.stringify(expected)}`) problems.push(`CMD is not ${JSON.stringify(expected)} (got ${cmd})`);
   return problems;
 }
 
@@ -82,6 +85,11 @@ describe('Dockerfiles', () => {
     const file = join(root, 'apps', app, 'Dockerfile');
     expect(existsSync(file)).toBe(true);
     expect(dockerfileProblems(readFileSync(file, 'utf8'), app)).toEqual([]);
+  });
+
+  it.each(apps)('npm run start:%s runs the built app with the same Node flags as its image', (app) => {
+    const scripts = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts as Record<string, string>;
+    expect(scripts[`start:${app}`]).toBe(['node', ...appNodeFlags, `apps/${app}/dist/main.js`].join(' '));
   });
 
   it('the structural rules catch a single-stage root image without a health check', () => {

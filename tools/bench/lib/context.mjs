@@ -10,6 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { connect as natsConnect } from '@nats-io/transport-node';
 import { log, onCleanup, rssMiB, startChild, stopChild, waitHttpOk, warn } from './proc.mjs';
+import { APP_NODE_FLAGS } from '../../dev/run.mjs';
 
 export const root = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
 export const benchDir = join(root, 'tools', 'bench');
@@ -131,7 +132,7 @@ export class BenchContext {
       PORT: String(port),
       ...env,
     };
-    const nodeArgs = [];
+    const nodeArgs = [...APP_NODE_FLAGS]; // as npm start and the images run them
     if (this.options.cpuProf) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${join(root, '.data', 'bench-profiles')}`);
     const child = startChild(name, process.execPath, [...nodeArgs, main], { env: childEnv, cwd: root });
     onCleanup(() => this.dropSchema(instance));
