@@ -1,16 +1,40 @@
 import type { X509Certificate } from 'node:crypto';
 
-/** The subject Common Name (the runtime id), or '' when there is none. */
-export function commonNameOf(cert: X509Certificate): string {
-  for (const line of cert.subject.split('\n')) {
+interface Names {
+  commonName: string;
+  altNames: readonly string[];
+}
+
+/**
+ * Names read once per certificate object: a keep-alive connection's certificate (parsed once per
+ * connection) is checked again for every event it carries.
+ */
+const namesRead = new WeakMap<X509Certificate, Names>();
+
+function namesOf(cert: X509Certificate): Names {
+  let names = namesRead.get(cert);
+  if (!names) {
+    names = { commonName: parseCommonName(cert.subject), altNames: parseSubjectAltNames(cert.subjectAltName) };
+    namesRead.set(cert, names);
+  }
+  return names;
+}
+
+function parseCommonName(subject: string): string {
+  for (const line of subject.split('\n')) {
     if (line.startsWith('CN=')) return line.slice(3);
   }
   return '';
 }
 
+/** The subject Common Name (the runtime id), or '' when there is none. */
+export function commonNameOf(cert: X509Certificate): string {
+  return namesOf(cert).commonName;
+}
+
 /** DNS, URI and IP SANs as plain strings. */
-export function subjectAltNamesOf(cert: X509Certificate): string[] {
-  return parseSubjectAltNames(cert.subjectAltName);
+export function subjectAltNamesOf(cert: X509Certificate): readonly string[] {
+  return namesOf(cert).altNames;
 }
 
 /** `X509Certificate.subjectAltName` text to DNS, URI and IP SAN values (quoted values JSON-decoded). */
