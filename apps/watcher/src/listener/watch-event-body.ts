@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /** The listener's limit, as in Kyma's listener. */
 export const MAX_BODY_BYTES = 16 * 1024;
@@ -68,5 +68,5 @@ export function eventIdOf(runtimeId: string, component: string, event: ParsedWat
     watched: { namespace: event.namespace, name: event.name },
     watchedGvk: { group: event.group, version: event.version, kind: event.kind },
   });
-  return createHash('sha256').update(JSON.stringify([runtimeId, component, canonical])).digest('hex');
+  return hash('sha256', JSON.stringify([runtimeId, component, canonical]), 'hex');
 }

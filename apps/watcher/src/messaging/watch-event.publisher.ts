@@ -18,6 +18,8 @@ import { WatcherMetrics } from './watcher-metrics.js';
 export class WatchEventPublisher implements OnModuleInit, OnApplicationShutdown {
   readonly stream: string;
   private acks?: JetStreamAcks;
+  /** Subject per component: built once, not per event (components are few: each has a watcher). */
+  private readonly subjects = new Map<string, string>();
 
   constructor(
     private readonly nats: NatsClient,
@@ -70,7 +72,7 @@ export class WatchEventPublisher implements OnModuleInit, OnApplicationShutdown 
 
   /** @returns whether JetStream saw this message id before (a retried POST). */
   async publish(event: WatchEventInput): Promise<{ duplicate: boolean }> {
-    const subject = watch.changed(this.env.SERVICE_INSTANCE_NAME, event.component);
+    const subject = this.subjectOf(event.component);
     const started = process.hrtime.bigint();
     let result = 'ok';
     try {
@@ -88,6 +90,16 @@ export class WatchEventPublisher implements OnModuleInit, OnApplicationShutdown 
     } finally {
       this.metrics.publishDuration.observe({ result }, Number(process.hrtime.bigint() - started) / 1e9);
     }
+  }
+
+  private subjectOf(component: string): string {
+    let subject = this.subjects.get(component);
+    if (subject === undefined) {
+      if (this.subjects.size >= 10_000) this.subjects.clear();
+      subject = watch.changed(this.env.SERVICE_INSTANCE_NAME, component);
+      this.subjects.set(component, subject);
+    }
+    return subject;
   }
 }
 
