@@ -1,5 +1,5 @@
-// Step 5: scale. ECR with 10k and then N (default 1,000,000) endpoint configs loaded in SQL (not the
-// API); 6/CDTP pull p99 at both sizes at the same offered rate. RSS rows are added by run.mjs.
+// Step 5: scale. ECR with 10k and then N (default 1,000,000) endpoint configs loaded with COPY (not
+// the API); 6/CDTP pull p99 at both sizes at the same offered rate. RSS rows are added by run.mjs.
 import { randomUUID } from 'node:crypto';
 import { openLoop } from '../lib/load.mjs';
 import { fmtMs, fmtNum, fmtRatio } from '../lib/stats.mjs';
@@ -26,7 +26,15 @@ function randomRequests(ctx, rows) {
   );
 }
 
-async function pullP99(ctx, subject, rows, rate) {
+/** ECR's config cache lookups by result, from its /metrics. */
+async function cacheLookups(ecr) {
+  const text = await (await fetch(`${ecr.baseUrl}/metrics`)).text();
+  const counts = { hit: 0, miss: 0, bypass: 0 };
+  for (const m of text.matchAll(/^ecr_config_cache_lookups_total\{[^}]*result="(\w+)"[^}]*\} (\d+)/gm)) counts[m[1]] = Number(m[2]);
+  return counts;
+}
+
+async function pullP99(ctx, ecr, subject, rows, rate) {
   const requests = randomRequests(ctx, rows);
   // Same starting point for both sizes: no dirty buffers left over from loading.
   await ctx.pg.query('CHECKPOINT').catch(() => undefined);
@@ -34,7 +42,12 @@ async function pullP99(ctx, subject, rows, rate) {
     const msg = await ctx.nc.request(subject, requests[i % requests.length], { timeout: 5000 });
     if (msg.data.length === 0) throw new Error('empty reply');
   };
-  return openLoop({ rate, durationMs: ctx.seconds * 1000, op });
+  const before = await cacheLookups(ecr);
+  const result = await openLoop({ rate, durationMs: ctx.seconds * 1000, op });
+  const after = await cacheLookups(ecr);
+  const hits = after.hit - before.hit;
+  const total = hits + after.miss - before.miss + after.bypass - before.bypass;
+  return { ...result, cacheHitShare: total > 0 ? hits / total : 0 };
 }
 
 export async function run(ctx, { deadline }) {
@@ -50,13 +63,13 @@ export async function run(ctx, { deadline }) {
   let have = await countEndpoints(ctx, ecr.instance);
   if (have < SMALL) await sqlLoadEndpoints(ctx, ecr.instance, have + 1, SMALL);
   have = Math.max(have, SMALL);
-  const small = await pullP99(ctx, subject, SMALL, rate);
+  const small = await pullP99(ctx, ecr, subject, SMALL, rate);
   log(`CDTP p99 at ${fmtNum(SMALL)} rows: ${fmtMs(small.latency.p99)}`);
 
-  log(`loading ${fmtNum(big - have)} endpoint configs (INSERT ... SELECT generate_series, 1 KiB each) ...`);
+  log(`loading ${fmtNum(big - have)} endpoint configs (COPY, 1 KiB each) ...`);
   const loadSeconds = await sqlLoadEndpoints(ctx, ecr.instance, have + 1, big, { deadline: deadline - 60000 });
   const rows = await countEndpoints(ctx, ecr.instance);
-  const large = await pullP99(ctx, subject, rows, rate);
+  const large = await pullP99(ctx, ecr, subject, rows, rate);
   ctx.recordRss('ecr', `loaded (CDTP at ${fmtNum(rows)} rows)`, rssMiB(ecr.child.pid));
 
   const ratio = large.latency.p99 / small.latency.p99;
@@ -74,11 +87,14 @@ export async function run(ctx, { deadline }) {
   }
   ctx.note(
     id,
-    `Rows loaded straight into ECR's \`endpoint_config\` table (schema = the ECR instance) with server-side \`INSERT ... SELECT ... FROM generate_series\` ` +
-      `in chunks of 100,000 (not COPY: pg-copy-streams is not installed; not the API), each row a 1,024-byte JSON config, then ANALYZE: ` +
+    `Rows loaded straight into ECR's \`endpoint_config\` table (schema = the ECR instance) with \`COPY ... FROM STDIN\` (pg-copy-streams) ` +
+      `in chunks of 100,000 (not the API), each row a ~1 KiB JSON config, then ANALYZE: ` +
       `${fmtNum(rows - have)} rows in ${loadSeconds.toFixed(1)} s. Both measurements pull random endpoints out of all loaded rows ` +
       `(${fmtNum(SAMPLE)} pre-encoded requests) at the same offered rate (half of ECR's step-1 maximum), ${ctx.seconds} s each after a CHECKPOINT and 1 s of warm-up; ` +
-      `every pull also writes a DISPATCHED history row, so config_status grows during the runs. --scale-rows=N changes the large size.`,
+      `every pull also writes a DISPATCHED history row, so config_status grows during the runs. ` +
+      `Share of pulls answered from ECR's config cache (CONFIG_CACHE_ENTRIES default 10,000): ${(small.cacheHitShare * 100).toFixed(0)} % at ${fmtNum(SMALL)} rows, ` +
+      `${(large.cacheHitShare * 100).toFixed(0)} % at ${fmtNum(rows)} (the large run cycles through ${fmtNum(SAMPLE)} random endpoints, twice what the cache holds; the small one through its ${fmtNum(SMALL)}). ` +
+      `--scale-rows=N changes the large size.`,
   );
 }
 
