@@ -97,6 +97,21 @@ describe('config cache: two replicas of one ecr instance', () => {
     });
   });
 
+  it('forgets endpoints changed by a statement too large to name them one by one', async () => {
+    const version = uniqueName('bulk-v');
+    const ids = Array.from({ length: 150 }, (_, i) => `bulk-${i}-${randomUUID()}`);
+    await query(
+      `INSERT INTO "${instance}".endpoint_config (config_id, tenant_id, endpoint_id, app_version_name, name, config, created_date, updated_date)
+       SELECT 'old-' || e, $1, e, $2, 'default', '{}', now(), now() FROM unnest($3::text[]) AS e`,
+      [tenant, version, ids],
+    );
+    const read = async (id: string) => (await (await rest(b))('GET', `/endpoints/${id}/app-versions/${version}`)).body?.configId;
+    expect(await read(ids[0])).toBe(`old-${ids[0]}`);
+    expect(await read(ids[149])).toBe(`old-${ids[149]}`);
+    await query(`UPDATE "${instance}".endpoint_config SET config_id = 'new-' || endpoint_id WHERE app_version_name = $1`, [version]);
+    await eventually(async () => ((await read(ids[0])) === `new-${ids[0]}` && (await read(ids[149])) === `new-${ids[149]}` ? true : undefined));
+  });
+
   it('misses no change made while its change notifications were cut off', async () => {
     const id = endpoint();
     const stored = await (await rest(a))('PUT', `/endpoints/${id}/app-versions/kettle-v1`, { n: 1 });
