@@ -6,7 +6,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { DataSource } from 'typeorm';
 import { NatsModule } from '@kaa/nats';
 import { ObservabilityModule } from '@kaa/observability';
-import { NatsServerProcess, dropSchema, eventually, query, testDatabaseUrl, uniqueName } from '@kaa/testing';
+import { NatsServerProcess, dropSchema, eventually, query, testDatabaseUrl, testNatsUrl, uniqueName } from '@kaa/testing';
 import { OutboxRelay, OutboxService, PersistenceModule, postgresOptions, runMigrations } from '../src/index.js';
 
 function contextFor(schema: string, natsUrl: string) {
@@ -149,5 +149,34 @@ describe('migrations', () => {
     } finally {
       await Promise.all(sources.map((s) => s.destroy()));
     }
+  });
+});
+
+describe('transactional outbox of an instance with a name of the longest allowed length', () => {
+  // 63 characters: Postgres refuses NOTIFY channels of 64 bytes or more, so the channel is shortened.
+  const schema = uniqueName('outbox-long').padEnd(63, 'x');
+  let app: INestApplicationContext;
+  let subscriber: NatsConnection;
+  const received: string[] = [];
+
+  beforeAll(async () => {
+    app = await contextFor(schema, testNatsUrl());
+    await app.init();
+    subscriber = await connect({ servers: testNatsUrl() });
+    subscriber.subscribe(`${schema}.>`, { callback: (_e, msg) => void received.push(new TextDecoder().decode(msg.data)) });
+    await subscriber.flush();
+  });
+
+  afterAll(async () => {
+    await subscriber?.close();
+    await app?.close();
+    await dropSchema(schema);
+  });
+
+  it('stores and publishes a committed message', async () => {
+    await app.get(DataSource).transaction((manager) =>
+      app.get(OutboxService).enqueue(manager, [{ subject: `${schema}.event`, payload: new TextEncoder().encode('long') }]),
+    );
+    await eventually(() => (received.includes('long') ? true : undefined));
   });
 });

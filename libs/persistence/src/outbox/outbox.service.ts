@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import { quoteIdent, schemaOf } from '../data-source.js';
+import { channelName, quoteIdent, schemaOf } from '../data-source.js';
 
 export interface OutgoingMessage {
   subject: string;
@@ -11,7 +11,7 @@ export interface OutgoingMessage {
   msgId?: string;
 }
 
-export const outboxChannel = (schema: string) => `kaa_outbox_${schema}`;
+export const outboxChannel = (schema: string) => channelName('kaa_outbox', schema);
 
 @Injectable()
 export class OutboxService {
