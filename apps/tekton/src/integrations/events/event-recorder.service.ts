@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { currentCorrelationId } from '@kaa/observability';
-import { quoteIdent, schemaOf } from '@kaa/persistence';
+import { channelName, quoteIdent, schemaOf } from '@kaa/persistence';
 import { PlatformEventSink, type PlatformEvent } from '../../events/platform-event.js';
 import { INTEGRATIONS_OPTIONS, type IntegrationsOptions } from '../integrations.options.js';
 import { matches, MAX_SUMMARY_LENGTH, type NotificationFilter } from '../notifications/notification-filter.js';
@@ -17,7 +17,7 @@ export interface RecordOptions {
   correlationId?: string;
 }
 
-export const deliveryChannel = (schema: string) => `kaa_integrations_${schema}`;
+export const deliveryChannel = (schema: string) => channelName('kaa_integrations', schema);
 
 /**
  * Stores normalised events (idempotent on the event id) and, for each new event, one pending
