@@ -133,7 +133,7 @@ describe('integrations', () => {
   }
 
   beforeAll(async () => {
-    issuer = await DevIssuer.start({ tenants: ['acme', 'globex', 'kaa'] });
+    issuer = await DevIssuer.start({ tenants: ['acme', 'globex', 'kaa', 'initech'] });
     for (const tenant of ['acme', 'globex', 'kaa']) tokens[tenant] = await issuer.mint(tenant, { scope: 'integration:read integration:update' });
     tokens.reader = await issuer.mint('acme', { scope: 'integration:read' });
     env = loadTektonEnv({
@@ -389,6 +389,38 @@ describe('integrations', () => {
     expect(hook.requests.map((r) => JSON.parse(r.body).application)).toEqual([normal]);
     const [stored] = await query<{ produced_by: string }>(`SELECT produced_by FROM "${instance}".integration_event WHERE payload->>'application' = $1`, [loop]);
     expect(stored.produced_by).toBe('tekton-integrations');
+  });
+
+  it('records each config change with its revision, whether or not a notification of the tenant may match it', async () => {
+    const heater = uniqueName('heater');
+    tokens.initech = await issuer.mint('initech', { scope: 'integration:read integration:update tenant:application:create application:update', sub: 'carol' });
+    expect((await call('POST', '/applications', { name: heater }, 'initech')).status).toBe(201);
+    const put = (level: number) => call('PUT', `/app-configs/applications/${heater}`, { ecr: { kaa: { applications: { [heater]: { level } } } } }, 'initech');
+    expect((await put(1)).status).toBe(200);
+    const hook = await track(receiver());
+    await setup('initech', { name: 'initech-hook', type: 'generic', address: `${hook.url}/hook` }, { name: 'initech-configs', filter: { eventTypes: ['app-config.changed'] } });
+    expect((await put(2)).status).toBe(200);
+
+    const stored = await query<{ summary: string; payload: PlatformEvent }>(
+      `SELECT summary, payload FROM "${instance}".integration_event WHERE type = 'app-config.changed' AND payload->>'application' = $1 ORDER BY recorded_at`,
+      [heater],
+    );
+    expect(stored.map((e) => e.summary)).toEqual([1, 2].map((revision) => `ecr configuration of application ${heater} changed by carol (revision ${revision})`));
+    for (const [index, { summary, payload }] of stored.entries()) {
+      expect(payload).toEqual({
+        id: expect.any(String),
+        type: 'app-config.changed',
+        tenantId: 'initech',
+        application: heater,
+        serviceInstance: 'ecr',
+        summary,
+        occurredAt: expect.any(String),
+        author: 'carol',
+        data: { configRevision: index + 1, correlationId: expect.any(String) },
+      });
+    }
+    await eventually(async () => ((await deliveries('initech-configs', 'initech')).some((d) => d.status === 'delivered') ? true : undefined));
+    expect(hook.requests.map((r) => JSON.parse(r.body).summary)).toEqual([stored[1].summary]);
   });
 
   it('purges events past their retention, unless a delivery still waits for them', async () => {

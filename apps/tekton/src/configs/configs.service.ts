@@ -4,7 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import fastJsonPatch from 'fast-json-patch';
 import { DataSource, In, type EntityManager, type FindOptionsWhere } from 'typeorm';
 import type { AuthUser } from '@kaa/auth';
-import { quoteIdent, schemaOf, type OutgoingMessage } from '@kaa/persistence';
+import { quoteIdent, schemaOf } from '@kaa/persistence';
 import { badRequest, conflict, notFound, validationFailed, type Violation } from '@kaa/server';
 import { AppVersion } from '../applications/app-version.entity.js';
 import { Application } from '../applications/application.entity.js';
@@ -16,7 +16,8 @@ import { ChangeAnnouncer, type EventDraft } from '../messaging/change-announcer.
 import { ScmpNotices, type NoticeScope } from '../messaging/scmp-notices.js';
 import type { ConfigLevel } from '../service-instances/service-instance.js';
 import { ServiceInstanceRegistry } from '../service-instances/service-instance.registry.js';
-import { appDocument, isObject, readAppDocument, readTenantDocument, tenantDocument, type Json } from './config-documents.js';
+import { queryPrepared } from '../database/prepared.js';
+import { appDocument, isObject, type AppEntry, readAppDocument, readTenantDocument, tenantDocument, type Json } from './config-documents.js';
 import { ConfigRevision } from './config-revision.entity.js';
 import { mergePatch } from './merge-patch.js';
 import { ServiceConfig } from './service-config.entity.js';
@@ -98,6 +99,19 @@ const describeTarget = (t: ConfigTarget) =>
 
 const lockKey = (target: ConfigTarget) => `tekton:config:${target.instance}:${scopeKey(target)}`;
 
+/** The platform event of a stored config but for its revision: the summary stops right before it. */
+const changeEvent = (target: ConfigTarget, rolledBackFrom: number | undefined, id: string, author: string): EventDraft => ({
+  id,
+  type: EVENT_TYPE[target.level],
+  tenantId: target.tenantId,
+  ...(target.appName ? { application: target.appName } : {}),
+  ...(target.appVersionName ? { appVersion: target.appVersionName } : {}),
+  serviceInstance: target.instance,
+  summary: `${target.instance} configuration of ${describeTarget(target)} ${rolledBackFrom ? `rolled back to revision ${rolledBackFrom}` : 'changed'} by ${author} (revision `,
+});
+/** What follows the revision in the summary. */
+const SUMMARY_TAIL = ')';
+
 /**
  * Application, app-version and tenant configurations per service instance: validated against the
  * instance's schema, kept as revisions, announced by targeted 17/SCMP notices.
@@ -127,6 +141,10 @@ export class ConfigsService {
     );
     this.throwIf(violations);
     const app = { tenantId: ctx.user.tenantId, name: appName };
+    if (entries.length === 1) {
+      const alone = await this.putAlone(ctx, app, entries[0]);
+      if (alone) return alone;
+    }
     return this.dataSource.transaction(async (manager) => {
       let writes: (ConfigWrite & { at: string })[];
       try {
@@ -294,6 +312,34 @@ export class ConfigsService {
 
   // ---- internals ------------------------------------------------------------------------------
 
+  /**
+   * One valid application config stored with its revision, notice and platform event by a single
+   * statement, no transaction around it (one round trip instead of four). Undefined, with
+   * nothing stored, when the transaction path must answer: the body is refused (a missing
+   * application is told first there), or a notification might match the event (matching needs
+   * the stored event, and the deliveries must commit with it).
+   */
+  private async putAlone(ctx: ChangeContext, app: AppRef, entry: AppEntry): Promise<Json | undefined> {
+    let write: ConfigWrite & { at: string };
+    try {
+      write = { target: this.appTarget(entry.instance, app), config: entry.appConfig ?? {}, at: entry.at };
+      this.validate([write]);
+    } catch {
+      return undefined;
+    }
+    const id = randomUUID();
+    const notice = this.notices.targeted(write.target.instance, 'upsert', noticeScope(write.target), ctx.correlationId);
+    const event = changeEvent(write.target, undefined, id, ctx.author);
+    const run = <T>(text: string, params: unknown[]) => queryPrepared<T>(this.dataSource, text, params);
+    const { revision, appFound, proceeded } = await this.storeRevision(run, write, id, ctx, app, (params) =>
+      this.announcer.announceItems(ctx, [notice], event, params, { from: 'revised', summaryTail: SUMMARY_TAIL, dataKey: 'configRevision' }),
+    );
+    if (!proceeded) return undefined;
+    if (!appFound) throw notFound(`application ${app.name} not found`);
+    if (revision === null) throw notFound(`${describeTarget(write.target)} not found`);
+    return appDocument({ [write.target.instance]: { [app.name]: write.config } });
+  }
+
   private async resolve(manager: EntityManager, ref: TargetRef, tenantId: string | undefined, lock?: RowLock): Promise<ConfigTarget> {
     const instance = this.registry.require(this.requireInstanceParam(ref.instance)).name;
     if (ref.level === 'tenant') {
@@ -343,16 +389,16 @@ export class ConfigsService {
     const noticeWithStore = writes.length === 1 && !options.skipUnchanged;
     const ordered = writes.map((write) => ({ write, sortKey: lockKey(write.target) })).sort((a, b) => (a.sortKey < b.sortKey ? -1 : a.sortKey > b.sortKey ? 1 : 0));
     for (const [index, { write }] of ordered.entries()) {
-      const { target, config, rolledBackFrom, expectedRevision } = write;
-      const key = scopeKey(target);
+      const { target, config, expectedRevision } = write;
       if (options.skipUnchanged) {
         await this.lock(manager, target);
-        const current = await manager.getRepository(ServiceConfig).findOne({ where: { serviceInstance: target.instance, scopeKey: key } });
+        const current = await manager.getRepository(ServiceConfig).findOne({ where: { serviceInstance: target.instance, scopeKey: scopeKey(target) } });
         if (compare(current?.config ?? {}, config).length === 0) continue;
       }
       const id = randomUUID();
       const lockApp = index === 0 ? options.app : undefined;
-      const { revision, appFound } = await this.storeRevision(manager, target, key, config, id, ctx, rolledBackFrom, expectedRevision, noticeWithStore ? [notice(write)] : [], lockApp);
+      const announce = noticeWithStore ? (params: unknown[]) => ({ items: [this.announcer.noticesItem('announced', [notice(write)], params, 'EXISTS (SELECT 1 FROM stored)')] }) : undefined;
+      const { revision, appFound } = await this.storeRevision((text, params) => manager.query(text, params), write, id, ctx, lockApp, announce);
       if (!appFound) throw notFound(`application ${lockApp?.name} not found`);
       if (revision === null) {
         if (expectedRevision !== undefined) throw new StaleWrite();
@@ -364,16 +410,10 @@ export class ConfigsService {
     // Announced in the order of the request, whatever order the locks were taken in.
     stored.sort((a, b) => writes.indexOf(a.write) - writes.indexOf(b.write));
     const notices = noticeWithStore ? [] : stored.map(({ write }) => notice(write));
-    const events: EventDraft[] = stored.map(({ write: { target, rolledBackFrom }, id, revision }) => ({
-      id,
-      type: EVENT_TYPE[target.level],
-      tenantId: target.tenantId,
-      ...(target.appName ? { application: target.appName } : {}),
-      ...(target.appVersionName ? { appVersion: target.appVersionName } : {}),
-      serviceInstance: target.instance,
-      summary: `${target.instance} configuration of ${describeTarget(target)} ${rolledBackFrom ? `rolled back to revision ${rolledBackFrom}` : 'changed'} by ${ctx.author} (revision ${revision})`,
-      data: { configRevision: revision },
-    }));
+    const events: EventDraft[] = stored.map(({ write: { target, rolledBackFrom }, id, revision }) => {
+      const event = changeEvent(target, rolledBackFrom, id, ctx.author);
+      return { ...event, summary: `${event.summary}${revision}${SUMMARY_TAIL}`, data: { configRevision: revision } };
+    });
     await this.announcer.announce(manager, ctx, notices, events);
     return stored.map((s) => s.revision);
   }
@@ -383,35 +423,36 @@ export class ConfigsService {
   }
 
   /**
-   * Stores the config as its next revision, records that revision and writes `notices` to the
-   * outbox, in one statement; returns the revision's number. Concurrent writers of one config
-   * serialize on the upsert's row lock. Revision null (nothing stored, nothing announced) when
-   * the stored row belongs to another tenant, or when `expectedRevision` is given and the stored
-   * revision (0: none) is no longer that. With `lockApp`, the same statement finds and share-locks
-   * the application (as ApplicationsService.findApp does) and stores nothing if it is gone.
+   * Stores the config as its next revision and records that revision, in one statement, with
+   * what `announce` adds to it (WITH items that may read `stored` and `revised`); returns the
+   * revision's number. Concurrent writers of one config serialize on the upsert's row lock.
+   * Revision null (nothing stored, nothing announced) when the stored row belongs to another
+   * tenant, or when `expectedRevision` is given and the stored revision (0: none) is no longer
+   * that. With `lockApp`, the same statement finds and share-locks the application (as
+   * ApplicationsService.findApp does) and stores nothing if it is gone. With `announce`'s
+   * `proceed` (an SQL condition), nothing at all is stored unless it holds. `run` sends the
+   * statement: in the caller's transaction, or on its own.
    */
   private async storeRevision(
-    manager: EntityManager,
-    target: ConfigTarget,
-    key: string,
-    config: Json,
+    run: <T>(text: string, params: unknown[]) => Promise<T[]>,
+    write: ConfigWrite,
     id: string,
     ctx: ChangeContext,
-    rolledBackFrom: number | undefined,
-    expectedRevision: number | undefined,
-    notices: OutgoingMessage[],
     lockApp: AppRef | undefined,
-  ): Promise<{ revision: number | null; appFound: boolean }> {
+    announce?: (params: unknown[]) => { items: string[]; proceed?: string },
+  ): Promise<{ revision: number | null; appFound: boolean; proceeded: boolean }> {
+    const { target, config, rolledBackFrom, expectedRevision } = write;
     const params: unknown[] = [
-      target.instance, target.level, target.tenantId, target.appName, target.appVersionName, key, JSON.stringify(config),
+      target.instance, target.level, target.tenantId, target.appName, target.appVersionName, scopeKey(target), JSON.stringify(config),
       id, ctx.author, ctx.revision ?? null, ctx.source ?? null, rolledBackFrom ?? null, expectedRevision ?? null,
     ];
     const app = lockApp
-      ? `SELECT 1 FROM ${this.table('application')} WHERE tenant_id = $${params.push(lockApp.tenantId)}::text AND name = $${params.push(lockApp.name)}::text FOR SHARE`
-      : 'SELECT 1';
-    const announced = notices.length > 0 ? `, ${this.announcer.noticesItem('announced', notices, params, 'EXISTS (SELECT 1 FROM stored)')}` : '';
-    const [row]: { revision: number | null; app_found: boolean }[] = await manager.query(
-      `WITH app AS (${app}),
+      ? `SELECT 1 FROM ${this.table('application')} WHERE tenant_id = $${params.push(lockApp.tenantId)}::text AND name = $${params.push(lockApp.name)}::text AND (SELECT ok FROM proceed) FOR SHARE`
+      : 'SELECT 1 WHERE (SELECT ok FROM proceed)';
+    const { items, proceed = 'true' } = announce?.(params) ?? { items: [] };
+    const [row] = await run<{ revision: number | null; app_found: boolean; proceeded: boolean }>(
+      `WITH proceed AS (SELECT ${proceed} AS ok),
+       app AS (${app}),
        stored AS (
          INSERT INTO ${this.table('service_config')}
            (service_instance, level, tenant_id, app_name, app_version_name, scope_key, config, revision)
@@ -419,16 +460,16 @@ export class ConfigsService {
          ON CONFLICT (service_instance, scope_key)
          DO UPDATE SET config = EXCLUDED.config, revision = service_config.revision + 1, updated_date = now()
          WHERE service_config.tenant_id = EXCLUDED.tenant_id AND ($13::int IS NULL OR service_config.revision = $13::int)
-         RETURNING revision)${announced},
+         RETURNING revision),
        revised AS (
          INSERT INTO ${this.table('config_revision')}
            (id, service_instance, level, tenant_id, app_name, app_version_name, scope_key, revision, config, author, source_revision, source, rolled_back_from)
          SELECT $8::uuid, $1, $2, $3, $4, $5, $6, stored.revision, $7, $9::text, $10::text, $11::text, $12::int FROM stored
-         RETURNING revision)
-       SELECT (SELECT revision FROM revised) AS revision, EXISTS (SELECT 1 FROM app) AS app_found`,
+         RETURNING revision)${items.map((item) => `,\n       ${item}`).join('')}
+       SELECT (SELECT revision FROM revised) AS revision, EXISTS (SELECT 1 FROM app) AS app_found, (SELECT ok FROM proceed) AS proceeded`,
       params,
     );
-    return { revision: row.revision, appFound: row.app_found };
+    return { revision: row.revision, appFound: row.app_found, proceeded: row.proceeded };
   }
 
   /** Serializes writers of one configuration (revision numbers stay gapless and ordered). */

@@ -38,5 +38,18 @@ export interface PlatformEvent {
  */
 export abstract class PlatformEventSink {
   abstract record(manager: EntityManager, events: PlatformEvent[]): Promise<void>;
+
+  /**
+   * SQL condition: no notification can match events of `tenantId` now, so an event may be
+   * recorded by `recordItem`, without matching. Values are appended to `params`.
+   */
+  abstract unmatchable(tenantId: string | null, params: unknown[]): string;
+
+  /**
+   * `event` as a data-modifying WITH item `name` of the statement that stores the change: one
+   * event per row of the item `from`, whose `revision` column ends the summary (followed by
+   * `summaryTail`) and is set as `data[dataKey]`. Only under `unmatchable`: nothing is matched.
+   */
+  abstract recordItem(name: string, event: PlatformEvent, params: unknown[], revision: { from: string; summaryTail: string; dataKey: string }): string;
 }
 

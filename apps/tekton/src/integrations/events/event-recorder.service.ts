@@ -47,6 +47,26 @@ export class EventRecorder extends PlatformEventSink {
     await this.store(manager, events, { origin: 'tekton', producedBy: currentProducedBy(), correlationId: fromEvent ?? currentCorrelationId() });
   }
 
+  unmatchable(tenantId: string | null, params: unknown[]): string {
+    // Events of the notifier itself are never matched.
+    if (currentProducedBy()) return 'true';
+    return `NOT EXISTS (SELECT 1 FROM ${this.schema}.integration_notification WHERE tenant_id = $${params.push(tenantId ?? this.options.platformTenant)}::text AND NOT suspend)`;
+  }
+
+  recordItem(name: string, event: PlatformEvent, params: unknown[], revision: { from: string; summaryTail: string; dataKey: string }): string {
+    const param = (value: unknown) => `$${params.push(value)}`;
+    const fromEvent = event.data?.['correlationId'];
+    const correlationId = typeof fromEvent === 'string' ? fromEvent : currentCorrelationId();
+    const summary = `left(${param(event.summary)}::text || r.revision || ${param(revision.summaryTail)}::text, ${MAX_SUMMARY_LENGTH})`;
+    return `${name} AS (
+      INSERT INTO ${this.schema}.integration_event (id, type, tenant_id, summary, payload, origin, correlation_id, produced_by)
+      SELECT ${param(event.id)}::text, ${param(event.type)}::text, ${param(event.tenantId)}::text, ${summary},
+        jsonb_set(jsonb_set(${param(JSON.stringify({ ...event, data: event.data ?? {} }))}::jsonb, '{summary}', to_jsonb(${summary})), ${param(['data', revision.dataKey])}::text[], to_jsonb(r.revision)),
+        'tekton', ${param(correlationId ?? null)}::text, ${param(currentProducedBy() ?? null)}::text
+      FROM ${revision.from} r
+      ON CONFLICT (id) DO NOTHING)`;
+  }
+
   /** Events from NATS: their own transaction; a redelivered message changes nothing. */
   async recordExternal(events: PlatformEvent[], options: Omit<RecordOptions, 'origin'>): Promise<number> {
     return this.dataSource.transaction((manager) => this.store(manager, events, { ...options, origin: 'nats' }));
