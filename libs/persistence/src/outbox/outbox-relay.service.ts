@@ -26,9 +26,17 @@ function bigintText(id: string): string {
   return id;
 }
 
+/** A pooled pg connection, as much of it as the relay uses. */
+interface PgClient {
+  query(text: string, values?: unknown[]): Promise<{ rows: unknown[] }>;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  removeListener(event: 'error', listener: (error: Error) => void): unknown;
+  release(error?: Error): void;
+}
+
 /** The pg pool behind a TypeORM Postgres data source. */
 interface PgPool {
-  connect(): Promise<{ query(text: string, values?: unknown[]): Promise<{ rows: unknown[] }>; release(error?: Error): void }>;
+  connect(): Promise<PgClient>;
 }
 
 /**
@@ -117,44 +125,55 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
    */
   private async relayBatch(): Promise<{ sent: number; failure?: Error; emptied?: boolean }> {
     const client = await this.pool.connect();
+    // While checked out, a pooled connection has no error listener of the pool's: a connection
+    // lost between two queries (while publishing) would otherwise be an unhandled 'error'.
+    let lost: Error | undefined;
+    const onError = (error: Error) => (lost = error);
+    client.on('error', onError);
+    let failed: Error | undefined;
     try {
-      const [, read] = (await client.query(this.readSql)) as unknown as [unknown, { rows: (Row & { locked: boolean })[] }];
-      const result = read.rows;
-      if (!result[0]?.locked) {
-        await client.query('COMMIT');
-        client.release();
-        return { sent: 0 };
-      }
-      const rows = result.filter((r) => r.id !== null);
-      const done: string[] = [];
-      let failure: Error | undefined;
-      for (const row of rows) {
-        try {
-          if (row.msg_id) {
-            await this.nats.jetstream().publish(row.subject, row.payload, { msgID: row.msg_id, headers: row.headers ? natsHeadersFrom(row.headers) : undefined, timeout: 5000 });
-            this.metrics.natsMessage(row.subject, 'out', 'ok');
-          } else {
-            this.nats.publish(row.subject, row.payload, { headers: row.headers ?? undefined });
-          }
-          done.push(row.id);
-        } catch (error) {
-          failure = error as Error;
-          break;
-        }
-      }
-      if (done.length > 0) await this.nats.flush();
-      if (failure) {
-        await client.query(`UPDATE ${this.table} SET attempts = attempts + 1, last_error = $2 WHERE id = $1`, [rows[done.length].id, failure.message]);
-      }
-      // The ids are bigints Postgres just returned, so they are written into the statement as they are.
-      await client.query(done.length > 0 ? `DELETE FROM ${this.table} WHERE id = ANY('{${done.map(bigintText).join(',')}}'::bigint[]); COMMIT` : 'COMMIT');
-      client.release();
-      return { sent: done.length, failure, emptied: !failure && rows.length < BATCH };
+      return await this.relayOn(client);
     } catch (error) {
-      // Whatever state the transaction is in, the connection is dropped: the server rolls back.
-      client.release(error as Error);
+      failed = error as Error;
       throw error;
+    } finally {
+      client.removeListener('error', onError);
+      // Whatever state a failed transaction is in, the connection is dropped: the server rolls back.
+      client.release(failed ?? lost);
     }
+  }
+
+  private async relayOn(client: PgClient): Promise<{ sent: number; failure?: Error; emptied?: boolean }> {
+    const [, read] = (await client.query(this.readSql)) as unknown as [unknown, { rows: (Row & { locked: boolean })[] }];
+    const result = read.rows;
+    if (!result[0]?.locked) {
+      await client.query('COMMIT');
+      return { sent: 0 };
+    }
+    const rows = result.filter((r) => r.id !== null);
+    const done: string[] = [];
+    let failure: Error | undefined;
+    for (const row of rows) {
+      try {
+        if (row.msg_id) {
+          await this.nats.jetstream().publish(row.subject, row.payload, { msgID: row.msg_id, headers: row.headers ? natsHeadersFrom(row.headers) : undefined, timeout: 5000 });
+          this.metrics.natsMessage(row.subject, 'out', 'ok');
+        } else {
+          this.nats.publish(row.subject, row.payload, { headers: row.headers ?? undefined });
+        }
+        done.push(row.id);
+      } catch (error) {
+        failure = error as Error;
+        break;
+      }
+    }
+    if (done.length > 0) await this.nats.flush();
+    if (failure) {
+      await client.query(`UPDATE ${this.table} SET attempts = attempts + 1, last_error = $2 WHERE id = $1`, [rows[done.length].id, failure.message]);
+    }
+    // The ids are bigints Postgres just returned, so they are written into the statement as they are.
+    await client.query(done.length > 0 ? `DELETE FROM ${this.table} WHERE id = ANY('{${done.map(bigintText).join(',')}}'::bigint[]); COMMIT` : 'COMMIT');
+    return { sent: done.length, failure, emptied: !failure && rows.length < BATCH };
   }
 
   private async updateBacklog() {
