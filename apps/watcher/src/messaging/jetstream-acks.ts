@@ -21,7 +21,10 @@ interface Queued extends Waiting {
  * own socket callback, each publish would go out in a write of its own (the client flushes per
  * microtask checkpoint) and wake nats-server once per event. Here the publishes of one event-loop
  * turn are sent together after the I/O phase (one write) and share one timer; a publish is still
- * settled only by its own acknowledgement (or error, or time-out).
+ * settled only by its own acknowledgement (or error, or time-out). This is what the Go and Java
+ * NATS clients offer as PublishAsync (one reply wildcard for all pending acknowledgements); the
+ * JavaScript client has no equivalent. Measured against `js.publish` batched the same way (with
+ * `noAsyncTraces`), it costs about 20 % less CPU per event.
  */
 export class JetStreamAcks {
   private readonly inbox = createInbox();
