@@ -100,6 +100,7 @@ export async function run(ctx, { deadline }) {
 
 /** What bounds the figure. */
 export const bounds =
-  'Lookups use the unique (endpoint_id, app_version_name, name) index, so the read cost grows only with index depth; at 1M rows the table (~1.2 GB) no longer ' +
-  'fits shared_buffers (128 MB here) and random pulls read from the OS page cache. The history upsert per pull is the same at both sizes. ' +
-  'RSS: all three apps sit at about the same idle RSS, i.e. the shared NestJS/Fastify/TypeORM/NATS/Avro process floor on Node 20, not per-app data.';
+  'Lookups that miss the config cache use the unique (endpoint_id, app_version_name, name) index, so the read cost grows only with index depth; at 1M rows the table (~1.2 GB) no longer ' +
+  'fits shared_buffers (128 MB here) and random pulls read from the OS page cache. At 10k rows the run cycles through fewer endpoints than the cache holds, so most pulls skip the read; ' +
+  'at 1M through more, so each reads. The history upsert per pull is the same at both sizes and dominates either way. ' +
+  'RSS: all three apps sit at about the same idle RSS, the shared NestJS/Fastify/TypeORM/NATS/Avro process floor on Node 20, with the young generation capped at 4 MB per semi-space (tools/dev/app-node-flags.json).';
