@@ -54,6 +54,19 @@ export async function sharedEcr(ctx) {
   return ecr;
 }
 
+/**
+ * Replaces the shared ECR by a fresh replica of the same instance (same schema and queue group,
+ * so the data stays) started with `env` on top of the usual settings.
+ */
+export async function restartEcr(ctx, env) {
+  const old = await sharedEcr(ctx);
+  await old.stop();
+  const ecr = await ctx.startApp('ecr', { APP_CONFIG_FILE: writeEcrTree(ctx.tmp), TENANTS_ALLOWED: '', SERVICE_INSTANCE_NAME: old.instance, ...env });
+  ecr.endpointCount = old.endpointCount;
+  ctx.ecr = ecr;
+  return ecr;
+}
+
 const table = (schema) => `${pg.escapeIdentifier(schema)}.endpoint_config`;
 
 export const endpointId = (n) => `bench-ep-${n}`;
