@@ -108,7 +108,8 @@ export async function sqlLoadEndpoints(ctx, schema, from, to, { chunk = 100000, 
       );
       if (to - from > chunk) log(`  loaded ${hi - from + 1} of ${to - from + 1} rows`);
     }
-    await client.query(`ANALYZE ${table(schema)}`);
+    // VACUUM too: a table in service has been vacuumed (hint bits, visibility map); one just filled by COPY has not.
+    await client.query(`VACUUM (ANALYZE) ${table(schema)}`);
   } finally {
     client.release();
   }

@@ -83,7 +83,7 @@ export async function run(ctx, { deadline }) {
   ctx.note(
     id,
     `Rows loaded straight into ECR's \`endpoint_config\` table (schema = the ECR instance) with \`COPY ... FROM STDIN\` (pg-copy-streams) ` +
-      `in chunks of 100,000 (not the API), each row a ~1 KiB JSON config, then ANALYZE: ` +
+      `in chunks of 100,000 (not the API), each row a ~1 KiB JSON config, then VACUUM (ANALYZE), as autovacuum would have left a table in service: ` +
       `${fmtNum(rows - have)} rows in ${loadSeconds.toFixed(1)} s. Both measurements pull random endpoints out of all loaded rows ` +
       `(${fmtNum(SAMPLE)} pre-encoded requests) at the same offered rate, ${ctx.seconds} s each after a CHECKPOINT and 1 s of warm-up; ` +
       `every pull also writes a DISPATCHED history row, so config_status grows during the runs. ` +
