@@ -2,6 +2,7 @@ export { channelName, postgresOptions, quoteIdent, runMigrations, schemaOf, serv
 export { GroupCommit } from './group-commit.js';
 export { NotifiedLoop, type NotifiedLoopOptions } from './notified-loop.js';
 export { PgListener, type PgListenerOptions } from './pg-listener.js';
+export { queryPrepared } from './prepared.js';
 export { OutboxMessage } from './outbox/outbox-message.entity.js';
 export { OutboxRelay } from './outbox/outbox-relay.service.js';
 export { OutboxService, outboxChannel, type OutgoingMessage } from './outbox/outbox.service.js';

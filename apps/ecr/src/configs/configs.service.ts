@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { badRequest, notFound } from '@kaa/server';
+import { queryPrepared } from '@kaa/persistence';
 import { ConfigUpdatedPublisher, type UpdatedConfig } from '../messaging/config-updated.publisher.js';
 import { ConfigCacheService } from './config-cache.service.js';
 import type { ConfigChange } from './config-changes.js';
@@ -57,11 +58,12 @@ export class ConfigsService {
     // Read (and cached) whatever tenant owns the slot; another tenant's row is not found.
     const { endpointId, ref, name } = key;
     const row = await this.cache.lookup(slotOf('own', endpointId, ref.appVersionName, name), async () => {
-      const [found] = await this.dataSource.query(
+      const [found] = await queryPrepared<StoredConfig>(
+        this.dataSource,
         `SELECT ${ENDPOINT_COLUMNS} FROM endpoint_config WHERE endpoint_id = $1 AND app_version_name = $2 AND name = $3`,
         [endpointId, ref.appVersionName, name],
       );
-      return (found as StoredConfig | undefined) ?? null;
+      return found ?? null;
     });
     if (!row || row.tenantId !== tenantId) throw notFound(`no configuration ${name} for endpoint ${endpointId} in app version ${ref.appVersionName}`);
     return row;
@@ -190,7 +192,8 @@ export class ConfigsService {
       // The endpoint's own config wins over its app version's default: one round trip for both.
       const params: unknown[] = [endpointId, appVersionName, name];
       const inScope = this.scope.condition('tenant_id', params);
-      const [found] = await this.dataSource.query(
+      const [found] = await queryPrepared<StoredConfig>(
+        this.dataSource,
         `SELECT "configId", "tenantId", "endpointId", "appVersionName", name, config, "createdDate", "updatedDate" FROM (
            SELECT ${ENDPOINT_COLUMNS}, 0 AS rank FROM endpoint_config
            WHERE endpoint_id = $1 AND app_version_name = $2 AND name = $3 AND ${inScope}
@@ -200,7 +203,7 @@ export class ConfigsService {
          ) effective ORDER BY rank LIMIT 1`,
         params,
       );
-      return (found as StoredConfig | undefined) ?? null;
+      return found ?? null;
     });
     return row ?? undefined;
   }

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { GroupCommit } from '@kaa/persistence';
+import { GroupCommit, queryPrepared } from '@kaa/persistence';
 import { TenantScope } from '../tenancy/tenant-scope.js';
 import type { ConfigStatusValue } from './config-status.entity.js';
 
@@ -76,7 +76,9 @@ export class HistoryService {
     // only): the record is committed and visible before the answer goes out, and survives a crash
     // of this service; only a crash of Postgres itself can lose the last fraction of a second of
     // dispatch records (never a config or a confirmation). The flush was most of a pull's time.
-    await this.dataSource.query(
+    // Prepared: each connection parses and plans it once (it runs for every batch of pulls).
+    await queryPrepared(
+      this.dataSource,
       `INSERT INTO config_status (tenant_id, endpoint_id, app_version_name, config_id, config_name, config, status, last_dispatched_date)
        SELECT t.*, 'DISPATCHED', now()
        FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])

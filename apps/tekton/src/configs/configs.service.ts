@@ -4,7 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import fastJsonPatch from 'fast-json-patch';
 import { DataSource, In, type EntityManager, type FindOptionsWhere } from 'typeorm';
 import type { AuthUser } from '@kaa/auth';
-import { quoteIdent, schemaOf } from '@kaa/persistence';
+import { queryPrepared, quoteIdent, schemaOf } from '@kaa/persistence';
 import { badRequest, conflict, notFound, validationFailed, type Violation } from '@kaa/server';
 import { AppVersion } from '../applications/app-version.entity.js';
 import { Application } from '../applications/application.entity.js';
@@ -16,7 +16,6 @@ import { ChangeAnnouncer, type EventDraft } from '../messaging/change-announcer.
 import { ScmpNotices, type NoticeScope } from '../messaging/scmp-notices.js';
 import type { ConfigLevel } from '../service-instances/service-instance.js';
 import { ServiceInstanceRegistry } from '../service-instances/service-instance.registry.js';
-import { queryPrepared } from '../database/prepared.js';
 import { appDocument, isObject, type AppEntry, readAppDocument, readTenantDocument, tenantDocument, type Json } from './config-documents.js';
 import { ConfigRevision } from './config-revision.entity.js';
 import { mergePatch } from './merge-patch.js';
