@@ -93,7 +93,7 @@ export async function run(ctx) {
     id,
     `${ENDPOINTS} endpoints (endpoint 1 put through ECR's REST API, the rest inserted in SQL), each with a 1,024-byte JSON config; ` +
       `ECR's reply is ${sizes.replyBytes} bytes, the baseline answers ${sizes.replyBytes} fixed bytes without decoding the request. ` +
-      `Requests are pre-encoded Avro ConfigRequests without configId (so ECR reads the config and records a DISPATCHED history entry each time), ` +
+      `Requests are pre-encoded Avro ConfigRequests without configId (so ECR looks the config up, from its cache after an endpoint's first pull, and records a DISPATCHED history entry each time), ` +
       `cycled over the endpoints, ${seconds} s per figure after 1 s of warm-up, driven from the harness process with \`nc.request\` (${fmtNum(ecr64.ops)} / ${fmtNum(base64.ops)} requests at 64 in flight). ` +
       `Half rate = half of ECR's 64-in-flight throughput, offered as an open loop (arrivals every ~1 ms timer tick); the baseline is measured at the same rate.`,
   );
