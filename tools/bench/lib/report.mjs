@@ -1,5 +1,6 @@
 // Writes BENCHMARKS.md from a finished (or partly finished) run.
 import { execFileSync } from 'node:child_process';
+import { APP_NODE_FLAGS } from '../../dev/run.mjs';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { root } from './context.mjs';
 
@@ -30,7 +31,7 @@ export function writeReport(ctx, { file, steps, machine, startedAt, finishedAt, 
   lines.push(`- Load average (1/5/15 min): ${machine.loadAtStart} at start, ${loadEnd} at the end`);
   lines.push(`- Node ${ctx.versions.node}, nats-server ${ctx.versions.nats ?? '—'}, PostgreSQL ${ctx.versions.postgres ?? '—'}, etcd ${ctx.versions.etcd ?? '— (not run)'}`);
   lines.push(`- Commit ${git(['rev-parse', '--short', 'HEAD'])}${dirty}`);
-  lines.push(`- Apps run from their built \`dist\` as child processes (\`node apps/<app>/dist/main.js\`, LOG_LEVEL=${ctx.options.appLogLevel}); load is driven from the harness process; everything on loopback.`);
+  lines.push(`- Apps run from their built \`dist\` as child processes (\`node ${APP_NODE_FLAGS.join(' ')} apps/<app>/dist/main.js\`, the flags of npm start and the images; LOG_LEVEL=${ctx.options.appLogLevel}); load is driven from the harness process; everything on loopback.`);
   if (buildNote) lines.push(`- Build: ${buildNote}`);
   lines.push('');
 
