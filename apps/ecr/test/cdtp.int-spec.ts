@@ -116,6 +116,19 @@ describe('ecr over 6/CDTP, 9/ELCE and 21/TLE (reference schemas on the wire)', (
     });
   });
 
+  it('records an implicit apply of a config the endpoint got without pulling it (pushed), and of many pulls at once', async () => {
+    const ids = ['ep-pushed-1', 'ep-pushed-2', 'ep-pushed-3'];
+    const stored = await Promise.all(ids.map((id) => call('PUT', `/endpoints/${id}/app-versions/kettle-v1`, { pushed: id })));
+    const answers = await Promise.all(ids.map((id, i) => request({ endpointId: id, appVersionName: 'kettle-v1', configId: stored[i].body.configId })));
+    expect(answers.map((a) => a.reasonPhrase)).toEqual(['Not changed', 'Not changed', 'Not changed']);
+    for (const [i, id] of ids.entries()) {
+      const page = await statuses(id);
+      expect(page.content).toEqual([
+        expect.objectContaining({ configId: stored[i].body.configId, status: 'APPLIED', confirmationReasonPhrase: 'Implicitly applied', lastDispatchedDate: null, config: JSON.stringify({ pushed: id }) }),
+      ]);
+    }
+  });
+
   it('falls back to the default config, and answers 404 when neither exists', async () => {
     const missing = await request({ endpointId: 'ep-2', appVersionName: 'lamp-v1' });
     expect(missing.statusCode).toBe(404);

@@ -51,10 +51,27 @@ export const IMPLICITLY_APPLIED = 'Implicitly applied';
 
 const isSuccess = (statusCode: number) => statusCode >= 200 && statusCode < 300;
 
+/**
+ * The entries of a batch as one array per column, one entry per history row: a statement may not
+ * update a row twice, so of two entries for one row the later is kept.
+ */
+function columnsOf(entries: DispatchedConfig[]): string[][] {
+  const rows = [...new Map(entries.map((e) => [`${e.endpointId}\u0000${e.appVersionName}\u0000${e.configId}`, e])).values()];
+  return [
+    rows.map((r) => r.tenantId),
+    rows.map((r) => r.endpointId),
+    rows.map((r) => r.appVersionName),
+    rows.map((r) => r.configId),
+    rows.map((r) => r.configName),
+    rows.map((r) => r.config),
+  ];
+}
+
 /** The dispatch/confirmation history of every endpoint (the `/statuses` page). */
 @Injectable()
 export class HistoryService {
   private readonly dispatches = new GroupCommit<DispatchedConfig>((entries) => this.storeDispatches(entries));
+  private readonly implicitApplies = new GroupCommit<DispatchedConfig>((entries) => this.storeImplicitApplies(entries));
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -69,14 +86,21 @@ export class HistoryService {
     return this.dispatches.add(entry);
   }
 
+  /**
+   * A pull named the config the endpoint already has: it is applied (200 "Implicitly applied").
+   * Resolves once stored; concurrent ones share one statement and one commit, like dispatches.
+   */
+  recordImplicitApply(entry: DispatchedConfig): Promise<void> {
+    return this.implicitApplies.add(entry);
+  }
+
+  // Both batched writes commit without waiting for the WAL flush (synchronous_commit off for their
+  // transaction only): the record is committed and visible before the answer goes out and survives
+  // a crash of this service; only a crash of Postgres itself can lose the last fraction of a second
+  // of them (never a config, nor a confirmation the endpoint sent). The flush was most of a pull's
+  // time. Prepared: each connection parses and plans them once (they run for every batch of pulls).
+
   private async storeDispatches(entries: DispatchedConfig[]): Promise<void> {
-    // One statement may not update a row twice: keep one entry per history row.
-    const rows = [...new Map(entries.map((e) => [`${e.endpointId}\u0000${e.appVersionName}\u0000${e.configId}`, e])).values()];
-    // The commit does not wait for the WAL flush (synchronous_commit off for this transaction
-    // only): the record is committed and visible before the answer goes out, and survives a crash
-    // of this service; only a crash of Postgres itself can lose the last fraction of a second of
-    // dispatch records (never a config or a confirmation). The flush was most of a pull's time.
-    // Prepared: each connection parses and plans it once (it runs for every batch of pulls).
     await queryPrepared(
       this.dataSource,
       `INSERT INTO config_status (tenant_id, endpoint_id, app_version_name, config_id, config_name, config, status, last_dispatched_date)
@@ -85,14 +109,23 @@ export class HistoryService {
          AS t(tenant_id, endpoint_id, app_version_name, config_id, config_name, config)
          CROSS JOIN (SELECT set_config('synchronous_commit', 'off', true)) AS relaxed_commit
        ON CONFLICT (endpoint_id, app_version_name, config_id) DO UPDATE SET last_dispatched_date = now()`,
-      [
-        rows.map((r) => r.tenantId),
-        rows.map((r) => r.endpointId),
-        rows.map((r) => r.appVersionName),
-        rows.map((r) => r.configId),
-        rows.map((r) => r.configName),
-        rows.map((r) => r.config),
-      ],
+      columnsOf(entries),
+    );
+  }
+
+  private async storeImplicitApplies(entries: DispatchedConfig[]): Promise<void> {
+    await queryPrepared(
+      this.dataSource,
+      `INSERT INTO config_status (tenant_id, endpoint_id, app_version_name, config_id, config_name, config, status,
+                                  last_confirmed_date, confirmation_status_code, confirmation_reason_phrase)
+       SELECT t.*, 'APPLIED', now(), 200, $7::text
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])
+         AS t(tenant_id, endpoint_id, app_version_name, config_id, config_name, config)
+         CROSS JOIN (SELECT set_config('synchronous_commit', 'off', true)) AS relaxed_commit
+       ON CONFLICT (endpoint_id, app_version_name, config_id) DO UPDATE SET status = 'APPLIED', last_confirmed_date = now(),
+         confirmation_status_code = 200, confirmation_reason_phrase = $7::text
+       WHERE config_status.tenant_id = EXCLUDED.tenant_id`,
+      [...columnsOf(entries), IMPLICITLY_APPLIED],
     );
   }
 

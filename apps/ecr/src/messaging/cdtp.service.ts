@@ -4,7 +4,7 @@ import { LOGGER, type Logger } from '@kaa/observability';
 import { statusOf } from '@kaa/server';
 import { DEFAULT_CONFIG_NAME, isConfigName } from '../configs/config-keys.js';
 import { ConfigsService } from '../configs/configs.service.js';
-import { HistoryService, IMPLICITLY_APPLIED } from '../history/history.service.js';
+import { HistoryService } from '../history/history.service.js';
 import { JSON_CONTENT_TYPE } from './config-updated.publisher.js';
 import { hasNul } from './wire-strings.js';
 
@@ -52,10 +52,7 @@ export class CdtpService {
       config: current.config,
     };
     if (request.configId === current.configId) {
-      await this.history.recordConfirmation(
-        { endpointId: request.endpointId, appVersionName: request.appVersionName, configId: current.configId, statusCode: 200, reasonPhrase: IMPLICITLY_APPLIED },
-        entry,
-      );
+      await this.history.recordImplicitApply(entry);
       this.logger.debug({ endpointId: request.endpointId, configId: current.configId }, 'config not changed; implicitly applied');
       return { ...base, statusCode: 200, reasonPhrase: NOT_CHANGED };
     }
