@@ -116,6 +116,12 @@ export async function sqlLoadEndpoints(ctx, schema, from, to, { chunk = 100000, 
   return Number(process.hrtime.bigint() - started) / 1e9;
 }
 
+/** endpointId → its current config id, for the bench app version. */
+export async function currentConfigIds(ctx, schema) {
+  const { rows } = await ctx.pg.query(`SELECT endpoint_id, config_id FROM ${table(schema)} WHERE app_version_name = $1`, [APP_VERSION]);
+  return new Map(rows.map((r) => [r.endpoint_id, r.config_id]));
+}
+
 export async function countEndpoints(ctx, schema) {
   const { rows } = await ctx.pg.query(`SELECT count(*)::int AS n FROM ${table(schema)}`);
   return rows[0].n;
@@ -135,7 +141,7 @@ export async function putConfigViaApi(ctx, ecr, id) {
 }
 
 /** Pre-encoded 6/CDTP ConfigRequests for endpoints 1..count (cycled by the load driver). */
-export function encodeRequests(ctx, count, { startAt = 1 } = {}) {
+export function encodeRequests(ctx, count, { startAt = 1, configIds } = {}) {
   const { configRequestCodec } = ctx.protocols;
   const out = [];
   for (let i = 0; i < count; i++) {
@@ -146,7 +152,8 @@ export function encodeRequests(ctx, count, { startAt = 1 } = {}) {
         timeout: 0,
         appVersionName: APP_VERSION,
         endpointId: endpointId(startAt + i),
-        configId: null,
+        // With the endpoint's current config id: a pull of a device that has it ("Not changed").
+        configId: configIds?.get(endpointId(startAt + i)) ?? null,
         configName: null,
       }),
     );
