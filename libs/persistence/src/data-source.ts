@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { Pool } from 'pg';
 import type { DataSource, DataSourceOptions, MixedList, EntitySchema } from 'typeorm';
 import { OutboxMessage } from './outbox/outbox-message.entity.js';
 import { CreateOutbox1763856000000 } from './outbox/create-outbox.migration.js';
@@ -17,6 +18,14 @@ export interface PostgresSettings {
 }
 
 export const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
+
+/** A string literal for SQL that takes no parameters (standard_conforming_strings: only quotes are doubled). */
+export const quoteLiteral = (text: string) => `'${text.replace(/'/g, "''")}'`;
+
+/** The pg pool behind a TypeORM Postgres data source, for what TypeORM's query API cannot send. */
+export function pgPool(dataSource: DataSource): Pool {
+  return (dataSource.driver as unknown as { master: Pool }).master;
+}
 
 /** Postgres refuses NOTIFY channel names of 64 bytes or more. */
 const MAX_CHANNEL_BYTES = 63;

@@ -1,4 +1,4 @@
-export { channelName, postgresOptions, quoteIdent, runMigrations, schemaOf, serviceDataSourceOptions, type PostgresSettings, type ServiceIdentityEnv } from './data-source.js';
+export { channelName, pgPool, postgresOptions, quoteIdent, quoteLiteral, runMigrations, schemaOf, serviceDataSourceOptions, type PostgresSettings, type ServiceIdentityEnv } from './data-source.js';
 export { GroupCommit } from './group-commit.js';
 export { NotifiedLoop, type NotifiedLoopOptions } from './notified-loop.js';
 export { PgListener, type PgListenerOptions } from './pg-listener.js';

@@ -1,10 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-
-/** The pg pool behind a TypeORM Postgres data source. */
-interface PgPool {
-  query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }>;
-}
+import { pgPool } from './data-source.js';
 
 /** Statement texts are few and fixed (built once per service), so their names are kept. */
 const statementNames = new Map<string, string>();
@@ -16,12 +12,11 @@ const statementNames = new Map<string, string>();
  * from the text, so different texts never share one.
  */
 export async function queryPrepared<T>(dataSource: DataSource, text: string, values: unknown[]): Promise<T[]> {
-  const pool = (dataSource.driver as unknown as { master: PgPool }).master;
   let name = statementNames.get(text);
   if (name === undefined) {
     name = `kaa_${createHash('sha256').update(text).digest('hex').slice(0, 32)}`;
     statementNames.set(text, name);
   }
-  const { rows } = await pool.query({ name, text, values });
+  const { rows } = await pgPool(dataSource).query({ name, text, values });
   return rows as T[];
 }

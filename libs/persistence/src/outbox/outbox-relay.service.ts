@@ -1,9 +1,10 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import type { PoolClient } from 'pg';
 import type { DataSource } from 'typeorm';
 import { NatsClient, natsHeadersFrom } from '@kaa/nats';
 import { LOGGER, MetricsService, type Logger } from '@kaa/observability';
-import { quoteIdent, schemaOf } from '../data-source.js';
+import { pgPool, quoteIdent, quoteLiteral, schemaOf } from '../data-source.js';
 import { NotifiedLoop } from '../notified-loop.js';
 import { outboxChannel } from './outbox.service.js';
 
@@ -17,26 +18,10 @@ interface Row {
 
 const BATCH = 500;
 
-/** A string literal (standard_conforming_strings: only quotes are doubled). */
-const quoteLiteral = (text: string) => `'${text.replace(/'/g, "''")}'`;
-
 /** A bigint as Postgres returned it, checked before it is written into a statement. */
 function bigintText(id: string): string {
   if (!/^-?\d+$/.test(id)) throw new Error(`outbox id ${id} is not an integer`);
   return id;
-}
-
-/** A pooled pg connection, as much of it as the relay uses. */
-interface PgClient {
-  query(text: string, values?: unknown[]): Promise<{ rows: unknown[] }>;
-  on(event: 'error', listener: (error: Error) => void): unknown;
-  removeListener(event: 'error', listener: (error: Error) => void): unknown;
-  release(error?: Error): void;
-}
-
-/** The pg pool behind a TypeORM Postgres data source. */
-interface PgPool {
-  connect(): Promise<PgClient>;
 }
 
 /**
@@ -51,10 +36,6 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   private readonly readSql: string;
   private readonly loop: NotifiedLoop;
   private failures = 0;
-
-  private get pool(): PgPool {
-    return (this.dataSource.driver as unknown as { master: PgPool }).master;
-  }
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -124,7 +105,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
    * after the wake-up, not three). The lock's CTE runs once: it is volatile, so never inlined.
    */
   private async relayBatch(): Promise<{ sent: number; failure?: Error; emptied?: boolean }> {
-    const client = await this.pool.connect();
+    const client = await pgPool(this.dataSource).connect();
     // While checked out, a pooled connection has no error listener of the pool's: a connection
     // lost between two queries (while publishing) would otherwise be an unhandled 'error'.
     let lost: Error | undefined;
@@ -143,7 +124,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     }
   }
 
-  private async relayOn(client: PgClient): Promise<{ sent: number; failure?: Error; emptied?: boolean }> {
+  private async relayOn(client: PoolClient): Promise<{ sent: number; failure?: Error; emptied?: boolean }> {
     const [, read] = (await client.query(this.readSql)) as unknown as [unknown, { rows: (Row & { locked: boolean })[] }];
     const result = read.rows;
     if (!result[0]?.locked) {

@@ -1,8 +1,6 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { schemaOf } from '@kaa/persistence';
+import { quoteLiteral, schemaOf } from '@kaa/persistence';
 import { configChangesChannel } from '../../configs/config-changes.js';
-
-const literal = (text: string) => `'${text.replace(/'/g, "''")}'`;
 
 /**
  * Every committed change of `endpoint_config` or `default_config`, by this service or anyone else
@@ -11,14 +9,14 @@ const literal = (text: string) => `'${text.replace(/'/g, "''")}'`;
  * what changed: `{"endpoints":[[appVersionName, endpointId], ...]}` for endpoint configs,
  * `{"versions":[appVersionName, ...]}` for defaults (every endpoint of the version may fall back
  * to one) and for statements touching more endpoints than fit, `*` for a TRUNCATE or when even
-the versions do not fit in a notification (8000 bytes at most). NOTIFY is
- * delivered only on commit, and a statement that changes no row sends nothing.
+ * the versions do not fit in a notification (8000 bytes at most). NOTIFY is delivered only on
+ * commit, and a statement that changes no row sends nothing.
  */
 export class NotifyConfigChanges1764000000000 implements MigrationInterface {
   name = 'NotifyConfigChanges1764000000000';
 
   async up(q: QueryRunner) {
-    const channel = literal(configChangesChannel(schemaOf(q.connection)));
+    const channel = quoteLiteral(configChangesChannel(schemaOf(q.connection)));
     // More than this many endpoints in one statement: the notification names their versions.
     const maxEndpoints = 100;
     // One function for both tables: PL/pgSQL plans a statement when it first runs it, so the
@@ -69,12 +67,11 @@ export class NotifyConfigChanges1764000000000 implements MigrationInterface {
       END
       $fn$`);
     for (const table of ['endpoint_config', 'default_config']) {
-      const fn = 'config_changed()';
-      await q.query(`CREATE TRIGGER ${table}_inserted AFTER INSERT ON ${table} REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION ${fn}`);
+      await q.query(`CREATE TRIGGER ${table}_inserted AFTER INSERT ON ${table} REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION config_changed()`);
       await q.query(
-        `CREATE TRIGGER ${table}_updated AFTER UPDATE ON ${table} REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION ${fn}`,
+        `CREATE TRIGGER ${table}_updated AFTER UPDATE ON ${table} REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION config_changed()`,
       );
-      await q.query(`CREATE TRIGGER ${table}_deleted AFTER DELETE ON ${table} REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION ${fn}`);
+      await q.query(`CREATE TRIGGER ${table}_deleted AFTER DELETE ON ${table} REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION config_changed()`);
       await q.query(`CREATE TRIGGER ${table}_truncated AFTER TRUNCATE ON ${table} FOR EACH STATEMENT EXECUTE FUNCTION config_truncated()`);
     }
   }
