@@ -28,8 +28,12 @@ export class NotifiedLoop {
   private stopped = false;
 
   constructor(private readonly options: NotifiedLoopOptions) {
+    const { dataSource, channel, name, logger } = options;
     this.listener = new PgListener({
-      ...options,
+      dataSource,
+      channel,
+      name,
+      logger,
       onNotification: () => void this.kick(),
       // Notices may have been missed while not listening.
       onListening: (afterOutage) => {

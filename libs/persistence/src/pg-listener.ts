@@ -39,10 +39,6 @@ export class PgListener {
 
   constructor(private readonly options: PgListenerOptions) {}
 
-  get listening(): boolean {
-    return this.client !== undefined;
-  }
-
   /** Tries to LISTEN once; on failure keeps retrying in the background (and resolves). */
   async start(): Promise<void> {
     await this.connect().catch((error: Error) => this.failed(error));

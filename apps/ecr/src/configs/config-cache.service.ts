@@ -70,10 +70,6 @@ export class ConfigCacheService implements OnModuleInit, OnApplicationShutdown {
     await this.listener?.stop();
   }
 
-  get enabled(): boolean {
-    return this.cache.enabled;
-  }
-
   /** The cached result for the slot, else `load`'s (kept unless a change raced the read). */
   async lookup(slot: CacheSlot, load: () => Promise<CachedLookup>): Promise<CachedLookup> {
     const cached = this.cache.get(slot.key);
