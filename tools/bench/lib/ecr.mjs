@@ -116,6 +116,14 @@ export async function sqlLoadEndpoints(ctx, schema, from, to, { chunk = 100000, 
   return Number(process.hrtime.bigint() - started) / 1e9;
 }
 
+/** op(i) for the load drivers: a 6/CDTP request/reply with pre-encoded request i mod n. */
+export function requester(ctx, subject, requests) {
+  return async (i) => {
+    const msg = await ctx.nc.request(subject, requests[i % requests.length], { timeout: 5000 });
+    if (msg.data.length === 0) throw new Error('empty reply');
+  };
+}
+
 /** endpointId → its current config id, for the bench app version. */
 export async function currentConfigIds(ctx, schema) {
   const { rows } = await ctx.pg.query(`SELECT endpoint_id, config_id FROM ${table(schema)} WHERE app_version_name = $1`, [APP_VERSION]);

@@ -4,19 +4,11 @@ import { fmtMs, fmtNum, fmtRatio } from '../lib/stats.mjs';
 import { log, rssMiB, startChild, stopChild, onCleanup, withTimeout } from '../lib/proc.mjs';
 import { benchDir, rand } from '../lib/context.mjs';
 import { join } from 'node:path';
-import { APP_VERSION, countEndpoints, currentConfigIds, encodeRequests, endpointId, putConfigViaApi, sharedEcr, sqlLoadEndpoints } from '../lib/ecr.mjs';
+import { APP_VERSION, countEndpoints, currentConfigIds, encodeRequests, endpointId, putConfigViaApi, requester, sharedEcr, sqlLoadEndpoints } from '../lib/ecr.mjs';
 
 export const id = '1';
 export const title = '6/CDTP pull';
 export const ENDPOINTS = 1000;
-
-/** op(i) for the load driver: a request/reply with pre-encoded request i mod n. */
-function requester(ctx, subject, requests) {
-  return async (i) => {
-    const msg = await ctx.nc.request(subject, requests[i % requests.length], { timeout: 5000 });
-    if (msg.data.length === 0) throw new Error('empty reply');
-  };
-}
 
 /** Checks that ECR answers a real pull with 200 and the 1 KiB config. */
 async function checkEcrAnswers(ctx, subject) {

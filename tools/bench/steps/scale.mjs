@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { closedLoop, openLoop } from '../lib/load.mjs';
 import { fmtMs, fmtNum, fmtRatio } from '../lib/stats.mjs';
 import { log, rssMiB } from '../lib/proc.mjs';
-import { APP_VERSION, countEndpoints, endpointId, restartEcr, sqlLoadEndpoints } from '../lib/ecr.mjs';
+import { APP_VERSION, countEndpoints, endpointId, requester, restartEcr, sqlLoadEndpoints } from '../lib/ecr.mjs';
 
 export const id = '5';
 export const title = 'Scale';
@@ -26,18 +26,11 @@ function randomRequests(ctx, rows) {
   );
 }
 
-function puller(ctx, subject, requests) {
-  return async (i) => {
-    const msg = await ctx.nc.request(subject, requests[i % requests.length], { timeout: 5000 });
-    if (msg.data.length === 0) throw new Error('empty reply');
-  };
-}
-
 async function pullP99(ctx, subject, rows, rate) {
   const requests = randomRequests(ctx, rows);
   // Same starting point for both sizes: no dirty buffers left over from loading.
   await ctx.pg.query('CHECKPOINT').catch(() => undefined);
-  return openLoop({ rate, durationMs: ctx.seconds * 1000, op: puller(ctx, subject, requests) });
+  return openLoop({ rate, durationMs: ctx.seconds * 1000, op: requester(ctx, subject, requests) });
 }
 
 export async function run(ctx, { deadline }) {
@@ -56,7 +49,7 @@ export async function run(ctx, { deadline }) {
   if (have < SMALL) await sqlLoadEndpoints(ctx, ecr.instance, have + 1, SMALL);
   have = Math.max(have, SMALL);
   // Offered rate: half of what this ECR sustains at 10k rows with 64 pulls in flight.
-  const max = await closedLoop({ inFlight: 64, durationMs: Math.min(ctx.seconds, 5) * 1000, op: puller(ctx, subject, randomRequests(ctx, SMALL)) });
+  const max = await closedLoop({ inFlight: 64, durationMs: Math.min(ctx.seconds, 5) * 1000, op: requester(ctx, subject, randomRequests(ctx, SMALL)) });
   const rate = Math.max(1, Math.round(max.rps / 2));
   const small = await pullP99(ctx, subject, SMALL, rate);
   log(`CDTP p99 at ${fmtNum(SMALL)} rows: ${fmtMs(small.latency.p99)}`);
