@@ -13,6 +13,14 @@ export interface NotifiedLoopOptions {
   work: () => Promise<void>;
   /** Delay before the next timed round (also the fallback when NOTIFY is lost). */
   nextDelayMs: () => number;
+  /** Sees each notification's payload before the round it wakes. */
+  onNotification?: (payload: string | undefined) => void;
+  /** LISTEN is in place on a new connection (see PgListener); a round follows. */
+  onListening?: (afterOutage: boolean) => void;
+  /** The LISTEN connection is gone (see PgListener). */
+  onLost?: () => void;
+  /** See PgListener; 0 (the default) disables the probe. */
+  probeIntervalMs?: number;
 }
 
 /**
@@ -28,18 +36,29 @@ export class NotifiedLoop {
   private stopped = false;
 
   constructor(private readonly options: NotifiedLoopOptions) {
-    const { dataSource, channel, name, logger } = options;
+    const { dataSource, channel, name, logger, probeIntervalMs } = options;
     this.listener = new PgListener({
       dataSource,
       channel,
       name,
       logger,
-      onNotification: () => void this.kick(),
+      probeIntervalMs,
+      onNotification: (payload) => {
+        options.onNotification?.(payload);
+        void this.kick();
+      },
       // Notices may have been missed while not listening.
       onListening: (afterOutage) => {
+        options.onListening?.(afterOutage);
         if (afterOutage) void this.kick();
       },
+      onLost: options.onLost,
     });
+  }
+
+  /** Runs a statement on the LISTEN connection (see PgListener.query). */
+  query<R = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<R[]> {
+    return this.listener.query<R>(sql, params);
   }
 
   async start(): Promise<void> {
@@ -47,11 +66,13 @@ export class NotifiedLoop {
     this.schedule(0);
   }
 
-  async stop(): Promise<void> {
+  /** Stops the rounds; `beforeClose` runs after the last round, while the connection is still open. */
+  async stop(beforeClose?: () => Promise<void>): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
     await this.queued;
     await this.running;
+    await beforeClose?.();
     await this.listener.stop();
   }
 

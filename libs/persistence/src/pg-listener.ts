@@ -44,6 +44,17 @@ export class PgListener {
     await this.connect().catch((error: Error) => this.failed(error));
   }
 
+  /**
+   * Runs a statement on the LISTEN connection itself (e.g. to take a session-level lock that lasts
+   * exactly as long as the notifications it guards). Fails when not listening.
+   */
+  async query<R = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<R[]> {
+    const client = this.client;
+    if (!client) throw new Error(`${this.options.name}: not connected`);
+    const result = await client.query(sql, params);
+    return result.rows as R[];
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.retry);

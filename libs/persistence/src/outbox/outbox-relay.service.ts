@@ -1,22 +1,23 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { PoolClient } from 'pg';
 import type { DataSource } from 'typeorm';
 import { NatsClient, natsHeadersFrom } from '@kaa/nats';
 import { LOGGER, MetricsService, type Logger } from '@kaa/observability';
-import { pgPool, quoteIdent, quoteLiteral, schemaOf } from '../data-source.js';
+import { quoteIdent, quoteLiteral, schemaOf } from '../data-source.js';
 import { NotifiedLoop } from '../notified-loop.js';
-import { outboxChannel } from './outbox.service.js';
+import { outboxChannel, type NotifiedMessage } from './outbox.service.js';
 
-interface Row {
+interface Message {
   id: string;
   subject: string;
-  payload: Buffer;
+  payload: Uint8Array;
   headers: Record<string, string> | null;
-  msg_id: string | null;
+  msgId: string | null;
 }
 
 const BATCH = 500;
+/** How long ids published from a table read are remembered, to skip their late notifications. */
+const REMEMBER_MS = 60_000;
 
 /** A bigint as Postgres returned it, checked before it is written into a statement. */
 function bigintText(id: string): string {
@@ -24,141 +25,250 @@ function bigintText(id: string): string {
   return id;
 }
 
+/** A notification's message, or undefined when it carries none (or one this relay cannot read). */
+function notifiedMessage(payload: string | undefined): Message | undefined {
+  if (!payload) return undefined;
+  try {
+    const [id, subject, hex, headers, msgId] = JSON.parse(payload) as NotifiedMessage;
+    if (typeof id !== 'string' || typeof subject !== 'string' || typeof hex !== 'string') return undefined;
+    bigintText(id);
+    return { id, subject, payload: Buffer.from(hex, 'hex'), headers: headers ?? null, msgId: msgId ?? null };
+  } catch {
+    return undefined;
+  }
+}
+
 /**
- * Publishes committed outbox messages in id order, deleting each batch once NATS has it.
- * Woken by NOTIFY, by a NATS reconnect and by a timer; only one replica relays at a time
- * (transaction-scoped advisory lock), which keeps the order. Failures back off and retry.
+ * Publishes committed outbox messages in commit order, deleting them once NATS has them.
+ *
+ * One replica relays at a time: the one holding a session-level advisory lock on its LISTEN
+ * connection. The lock lasts exactly as long as that connection, so while the relay holds it,
+ * every notification it receives is one no other replica acts on. That lets it publish a message
+ * straight from its NOTIFY payload (see OutboxService.insertItem), without reading it back, and
+ * delete it afterwards. It reads the table instead whenever it may have missed or skipped
+ * something: on taking the lock, after its connection or NATS was lost, after a failure, for
+ * notifications without a message (fan-outs, large messages), and on a timer. A table read first
+ * deletes what was already published, so nothing is published twice unless a connection is lost
+ * between a publish and its delete (as with a crash: at least once, never lost).
+ *
+ * Other replicas try the lock on each wake-up and take over when the holder's connection ends.
+ * Failures back off and retry.
  */
 @Injectable()
 export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private readonly schema: string;
   private readonly table: string;
+  private readonly lockSql: string;
   private readonly readSql: string;
   private readonly loop: NotifiedLoop;
   private failures = 0;
+  /** This relay holds the lock on its current LISTEN connection. */
+  private holding = false;
+  /** Something may be in the table that the notifications in `notified` do not cover. */
+  private readTable = true;
+  /** Messages from notifications, in commit order, not yet published. */
+  private notified: Message[] = [];
+  /** Published from notifications and not yet deleted. */
+  private published: string[] = [];
+  private deleting?: Promise<void>;
+  /** Ids published by table reads whose notifications may still arrive, with when they were published. */
+  private readonly recent = new Map<string, number>();
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    @InjectDataSource() dataSource: DataSource,
     private readonly nats: NatsClient,
     private readonly metrics: MetricsService,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
-    this.schema = schemaOf(dataSource);
-    this.table = `${quoteIdent(this.schema)}.outbox_message`;
-    // No parameters: BEGIN and the read go as one simple query (the lock key is a literal).
-    this.readSql = `BEGIN; WITH relay_lock AS (SELECT pg_try_advisory_xact_lock(hashtext(${quoteLiteral(`kaa:outbox:${this.schema}`)})) AS locked)
-      SELECT o.id, o.subject, o.payload, o.headers, o.msg_id, relay_lock.locked
-      FROM relay_lock LEFT JOIN ${this.table} o ON relay_lock.locked
-      ORDER BY o.id LIMIT ${BATCH}`;
+    const schema = schemaOf(dataSource);
+    this.table = `${quoteIdent(schema)}.outbox_message`;
+    this.lockSql = `SELECT pg_try_advisory_lock(hashtext(${quoteLiteral(`kaa:outbox:${schema}`)})) AS locked`;
+    this.readSql = `SELECT id, subject, payload, headers, msg_id FROM ${this.table} ORDER BY id LIMIT ${BATCH}`;
     this.loop = new NotifiedLoop({
       dataSource,
-      channel: outboxChannel(this.schema),
-      name: `${this.schema}-outbox`,
+      channel: outboxChannel(schema),
+      name: `${schema}-outbox`,
       logger,
-      work: () => this.drain(),
+      // A dead connection must not go on looking like a held lock.
+      probeIntervalMs: 5000,
+      work: () => this.round(),
       nextDelayMs: () => (this.failures ? Math.min(30_000, 250 * 2 ** this.failures) : 1000),
+      onNotification: (payload) => {
+        const message = notifiedMessage(payload);
+        if (message && this.holding && !this.readTable) this.notified.push(message);
+        else this.readTable = true;
+      },
+      // A new connection holds no lock; whatever the old one published and had not deleted will
+      // be published again by whoever reads the table next.
+      onListening: () => this.lose(),
+      onLost: () => this.lose(),
     });
   }
 
   async onApplicationBootstrap() {
-    this.nats.onReconnect(() => this.kick());
+    this.nats.onReconnect(() => {
+      this.readTable = true;
+      void this.kick();
+    });
     await this.loop.start();
   }
 
   /** Before the data source and NATS close (their hooks run in onApplicationShutdown). */
   async beforeApplicationShutdown() {
-    await this.loop.stop();
+    // The deletes go on the connection that holds the lock, so they finish before it closes.
+    await this.loop.stop(async () => {
+      await this.deleting;
+    });
+  }
+
+  /** Whether this replica is the one that relays (holds the lock). */
+  get relaying(): boolean {
+    return this.holding;
   }
 
   /** Publishes whatever is pending now; resolves when the outbox is empty or publishing failed. */
   kick(): Promise<void> {
+    this.readTable = true;
     return this.loop.kick();
   }
 
-  private async drain() {
+  private lose() {
+    this.holding = false;
+    this.readTable = true;
+    this.notified = [];
+    this.published = [];
+  }
+
+  private async round() {
     try {
-      for (;;) {
-        if (!this.nats.isConnected()) return;
-        const { sent, failure, emptied } = await this.relayBatch();
-        if (failure) throw failure;
-        if (emptied) {
-          this.metrics.outboxBacklog.set(0);
-          break;
-        }
-        if (sent < BATCH) {
-          await this.updateBacklog();
-          break;
-        }
+      if (!this.nats.isConnected()) {
+        this.readTable = true;
+        this.notified = [];
+        return;
       }
+      // A round with nothing notified is a timer's or a kick's: it sweeps the table.
+      if (this.holding && !this.readTable && this.notified.length > 0) await this.publishNotified();
+      else await this.drain();
       this.failures = 0;
     } catch (error) {
       this.failures++;
+      this.readTable = true;
+      this.notified = [];
       this.logger.warn({ err: (error as Error).message, failures: this.failures }, 'outbox relay failed; will retry');
       await this.updateBacklog().catch(() => undefined);
     }
   }
 
+  /** Publishes the notified messages: no round trip to Postgres before the first publish. */
+  private async publishNotified() {
+    const messages = this.notified;
+    this.notified = [];
+    for (const message of messages) {
+      // Lost with the connection: whoever reads the table next publishes the rest.
+      if (!this.holding) return;
+      if (this.recent.has(message.id)) continue;
+      await this.publish(message);
+      this.published.push(message.id);
+    }
+    if (this.published.length > 0) this.deleting ??= this.deletePublished();
+  }
+
   /**
-   * Publishes one batch; rows NATS accepted are deleted even when a later row fails. Two round
-   * trips on a pooled connection of its own: BEGIN with the lock and the read, then the delete
-   * with COMMIT, each sent as one simple query (so the first publish waits for one round trip
-   * after the wake-up, not three). The lock's CTE runs once: it is volatile, so never inlined.
+   * Deletes what was published from notifications, once NATS has it, repeating while more comes;
+   * clears `deleting` when done (in the same turn as it finds nothing left, so no id is stranded).
    */
-  private async relayBatch(): Promise<{ sent: number; failure?: Error; emptied?: boolean }> {
-    const client = await pgPool(this.dataSource).connect();
-    // While checked out, a pooled connection has no error listener of the pool's: a connection
-    // lost between two queries (while publishing) would otherwise be an unhandled 'error'.
-    let lost: Error | undefined;
-    const onError = (error: Error) => (lost = error);
-    client.on('error', onError);
-    let failed: Error | undefined;
+  private async deletePublished() {
     try {
-      return await this.relayOn(client);
+      while (this.published.length > 0) {
+        await this.nats.flush();
+        const ids = this.published;
+        this.published = [];
+        await this.whileHolding(this.deleteSql(ids));
+      }
     } catch (error) {
-      failed = error as Error;
-      throw error;
+      // The next table read deletes them (or, with the connection gone, publishes them again).
+      this.readTable = true;
+      this.logger.warn({ err: (error as Error).message }, 'outbox relay could not delete published messages; will retry');
     } finally {
-      client.removeListener('error', onError);
-      // Whatever state a failed transaction is in, the connection is dropped: the server rolls back.
-      client.release(failed ?? lost);
+      this.deleting = undefined;
     }
   }
 
-  private async relayOn(client: PoolClient): Promise<{ sent: number; failure?: Error; emptied?: boolean }> {
-    const [, read] = (await client.query(this.readSql)) as unknown as [unknown, { rows: (Row & { locked: boolean })[] }];
-    const result = read.rows;
-    if (!result[0]?.locked) {
-      await client.query('COMMIT');
-      return { sent: 0 };
+  /** A statement on the connection that holds the lock; fails once that connection is gone. */
+  private whileHolding<R = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<R[]> {
+    if (!this.holding) return Promise.reject(new Error('the outbox relay lost its lock with its connection'));
+    return this.loop.query<R>(sql, params);
+  }
+
+  /** Reads the table in id order and publishes it all, if this relay holds (or can take) the lock. */
+  private async drain() {
+    // Everything notified so far is committed, so the read covers it.
+    this.readTable = false;
+    this.notified = [];
+    if (!this.holding) {
+      const [{ locked }] = await this.loop.query<{ locked: boolean }>(this.lockSql);
+      if (!locked) return;
+      this.holding = true;
+      this.logger.info('outbox relay: this replica relays');
     }
-    const rows = result.filter((r) => r.id !== null);
-    const done: string[] = [];
-    let failure: Error | undefined;
-    for (const row of rows) {
-      try {
-        if (row.msg_id) {
-          await this.nats.jetstream().publish(row.subject, row.payload, { msgID: row.msg_id, headers: row.headers ? natsHeadersFrom(row.headers) : undefined, timeout: 5000 });
-          this.metrics.natsMessage(row.subject, 'out', 'ok');
-        } else {
-          this.nats.publish(row.subject, row.payload, { headers: row.headers ?? undefined });
+    await this.deleting;
+    if (this.published.length > 0) {
+      await this.nats.flush();
+      const ids = this.published;
+      this.published = [];
+      await this.whileHolding(this.deleteSql(ids));
+    }
+    const now = Date.now();
+    for (const [id, at] of this.recent) {
+      if (now - at < REMEMBER_MS) break;
+      this.recent.delete(id);
+    }
+    for (;;) {
+      const rows = await this.whileHolding<{ id: string; subject: string; payload: Buffer; headers: Record<string, string> | null; msg_id: string | null }>(this.readSql);
+      const done: string[] = [];
+      let failure: Error | undefined;
+      for (const row of rows) {
+        try {
+          if (!this.holding) throw new Error('the outbox relay lost its lock with its connection');
+          await this.publish({ id: row.id, subject: row.subject, payload: row.payload, headers: row.headers, msgId: row.msg_id });
+          done.push(row.id);
+        } catch (error) {
+          failure = error as Error;
+          break;
         }
-        done.push(row.id);
-      } catch (error) {
-        failure = error as Error;
-        break;
       }
+      if (done.length > 0) await this.nats.flush();
+      if (failure) {
+        await this.whileHolding(`UPDATE ${this.table} SET attempts = attempts + 1, last_error = $2 WHERE id = $1`, [rows[done.length].id, failure.message]);
+      }
+      if (done.length > 0) await this.whileHolding(this.deleteSql(done));
+      const at = Date.now();
+      for (const id of done) this.recent.set(id, at);
+      if (failure) throw failure;
+      if (rows.length < BATCH) break;
     }
-    if (done.length > 0) await this.nats.flush();
-    if (failure) {
-      await client.query(`UPDATE ${this.table} SET attempts = attempts + 1, last_error = $2 WHERE id = $1`, [rows[done.length].id, failure.message]);
+    this.metrics.outboxBacklog.set(0);
+  }
+
+  private async publish(message: Message) {
+    if (message.msgId) {
+      await this.nats.jetstream().publish(message.subject, message.payload, {
+        msgID: message.msgId,
+        headers: message.headers ? natsHeadersFrom(message.headers) : undefined,
+        timeout: 5000,
+      });
+      this.metrics.natsMessage(message.subject, 'out', 'ok');
+    } else {
+      this.nats.publish(message.subject, message.payload, { headers: message.headers ?? undefined });
     }
-    // The ids are bigints Postgres just returned, so they are written into the statement as they are.
-    await client.query(done.length > 0 ? `DELETE FROM ${this.table} WHERE id = ANY('{${done.map(bigintText).join(',')}}'::bigint[]); COMMIT` : 'COMMIT');
-    return { sent: done.length, failure, emptied: !failure && rows.length < BATCH };
+  }
+
+  /** The ids are bigints Postgres returned, so they are written into the statement as they are. */
+  private deleteSql(ids: string[]): string {
+    return `DELETE FROM ${this.table} WHERE id = ANY('{${ids.map(bigintText).join(',')}}'::bigint[])`;
   }
 
   private async updateBacklog() {
-    const [{ count }] = await this.dataSource.query(`SELECT count(*)::int AS count FROM ${this.table}`);
+    const [{ count }] = await this.loop.query<{ count: number }>(`SELECT count(*)::int AS count FROM ${this.table}`);
     this.metrics.outboxBacklog.set(count);
   }
 }
