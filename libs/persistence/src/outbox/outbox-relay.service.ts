@@ -16,6 +16,12 @@ interface Message {
 }
 
 const BATCH = 500;
+/**
+ * The first key of the relay's advisory lock; the second is the schema's OID. The lock is held for
+ * as long as a replica relays, so the key must not collide with another instance's (a hash of
+ * the schema name could).
+ */
+const LOCK_CLASS = 0x4b616f62; // "Kaob": Kaa outbox
 /** How long ids published from a table read are remembered, to skip their late notifications. */
 const REMEMBER_MS = 60_000;
 
@@ -81,7 +87,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   ) {
     const schema = schemaOf(dataSource);
     this.table = `${quoteIdent(schema)}.outbox_message`;
-    this.lockSql = `SELECT pg_try_advisory_lock(hashtext(${quoteLiteral(`kaa:outbox:${schema}`)})) AS locked`;
+    this.lockSql = `SELECT pg_try_advisory_lock(${LOCK_CLASS}, oid::int) AS locked FROM pg_namespace WHERE nspname = ${quoteLiteral(schema)}`;
     this.readSql = `SELECT id, subject, payload, headers, msg_id FROM ${this.table} ORDER BY id LIMIT ${BATCH}`;
     this.loop = new NotifiedLoop({
       dataSource,
@@ -205,8 +211,9 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     this.readTable = false;
     this.notified = [];
     if (!this.holding) {
-      const [{ locked }] = await this.loop.query<{ locked: boolean }>(this.lockSql);
-      if (!locked) return;
+      const [row] = await this.loop.query<{ locked: boolean }>(this.lockSql);
+      if (!row) throw new Error('the outbox schema does not exist');
+      if (!row.locked) return;
       this.holding = true;
       this.logger.info('outbox relay: this replica relays');
     }
