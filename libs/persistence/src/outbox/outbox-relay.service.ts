@@ -141,11 +141,14 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     return this.loop.kick();
   }
 
+  /**
+   * The connection (and with it the lock) is gone. What was published and not yet deleted is kept:
+   * deleting it later is right whoever relays by then (another replica may publish it again first).
+   */
   private lose() {
     this.holding = false;
     this.readTable = true;
     this.notified = [];
-    this.published = [];
   }
 
   private async round() {
@@ -183,23 +186,31 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   }
 
   /**
-   * Deletes what was published from notifications, once NATS has it, repeating while more comes;
-   * clears `deleting` when done (in the same turn as it finds nothing left, so no id is stranded).
+   * Deletes what was published from notifications, repeating while more comes; clears `deleting`
+   * when done (in the same turn as it finds nothing left, so no id is stranded).
    */
   private async deletePublished() {
     try {
-      while (this.published.length > 0) {
-        await this.nats.flush();
-        const ids = this.published;
-        this.published = [];
-        await this.whileHolding(this.deleteSql(ids));
-      }
+      while (this.published.length > 0) await this.deletePublishedOnce();
     } catch (error) {
-      // The next table read deletes them (or, with the connection gone, publishes them again).
+      // The next table read deletes them first.
       this.readTable = true;
       this.logger.warn({ err: (error as Error).message }, 'outbox relay could not delete published messages; will retry');
     } finally {
       this.deleting = undefined;
+    }
+  }
+
+  /** Deletes what is in `published` now, once NATS has it; on failure the ids stay for the next try. */
+  private async deletePublishedOnce() {
+    const ids = this.published;
+    this.published = [];
+    try {
+      await this.nats.flush();
+      await this.loop.query(this.deleteSql(ids));
+    } catch (error) {
+      this.published = ids.concat(this.published);
+      throw error;
     }
   }
 
@@ -222,12 +233,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
       this.logger.info('outbox relay: this replica relays');
     }
     await this.deleting;
-    if (this.published.length > 0) {
-      await this.nats.flush();
-      const ids = this.published;
-      this.published = [];
-      await this.whileHolding(this.deleteSql(ids));
-    }
+    if (this.published.length > 0) await this.deletePublishedOnce();
     const now = Date.now();
     for (const [id, at] of this.recent) {
       if (now - at < REMEMBER_MS) break;
@@ -247,13 +253,13 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
           break;
         }
       }
-      if (done.length > 0) await this.nats.flush();
+      const at = Date.now();
+      for (const id of done) this.recent.set(id, at);
+      this.published.push(...done);
       if (failure) {
         await this.whileHolding(`UPDATE ${this.table} SET attempts = attempts + 1, last_error = $2 WHERE id = $1`, [rows[done.length].id, failure.message]);
       }
-      if (done.length > 0) await this.whileHolding(this.deleteSql(done));
-      const at = Date.now();
-      for (const id of done) this.recent.set(id, at);
+      if (this.published.length > 0) await this.deletePublishedOnce();
       if (failure) throw failure;
       if (rows.length < BATCH) break;
     }
