@@ -2,6 +2,7 @@
 import { execFileSync } from 'node:child_process';
 import { APP_NODE_FLAGS } from '../../dev/run.mjs';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { relative } from 'node:path';
 import { root } from './context.mjs';
 
 const esc = (v) => String(v ?? '—').replace(/\|/g, '\\|').replace(/\n/g, ' ');
@@ -16,7 +17,10 @@ function git(args) {
 
 export function writeReport(ctx, { file, steps, machine, startedAt, finishedAt, buildNote, command }) {
   const loadEnd = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-  const dirty = git(['status', '--porcelain', '--untracked-files=no']) ? ' (working tree had uncommitted changes)' : '';
+  // The report itself (rewritten by an earlier run) does not count as a change to what was measured.
+  const report = relative(root, file);
+  const exclude = report.startsWith('..') ? [] : ['--', '.', `:(exclude)${report}`];
+  const dirty = git(['status', '--porcelain', '--untracked-files=no', ...exclude]) ? ' (working tree had uncommitted changes)' : '';
   const lines = [];
   lines.push('# Benchmarks', '');
   lines.push(
