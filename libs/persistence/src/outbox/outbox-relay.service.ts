@@ -107,8 +107,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
         if (message && this.holding && !this.readTable) this.notified.push(message);
         else this.readTable = true;
       },
-      // A new connection holds no lock; whatever the old one published and had not deleted will
-      // be published again by whoever reads the table next.
+      // A new connection holds no lock (see lose()).
       onListening: () => this.lose(),
       onLost: () => this.lose(),
     });
