@@ -31,6 +31,8 @@ function bigintText(id: string): string {
   return id;
 }
 
+const lockLost = () => new Error('the outbox relay lost its lock with its connection');
+
 /** A notification's message, or undefined when it carries none (or one this relay cannot read). */
 function notifiedMessage(payload: string | undefined): Message | undefined {
   if (!payload) return undefined;
@@ -103,8 +105,9 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
       work: () => this.round(),
       nextDelayMs: () => (this.failures ? Math.min(30_000, 250 * 2 ** this.failures) : 1000),
       onNotification: (payload) => {
-        const message = notifiedMessage(payload);
-        if (message && this.holding && !this.readTable) this.notified.push(message);
+        // Only the relaying replica, with nothing to read first, publishes from notifications.
+        const message = this.holding && !this.readTable ? notifiedMessage(payload) : undefined;
+        if (message) this.notified.push(message);
         else this.readTable = true;
       },
       // A new connection holds no lock (see lose()).
@@ -215,7 +218,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
 
   /** A statement on the connection that holds the lock; fails once that connection is gone. */
   private whileHolding<R = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<R[]> {
-    if (!this.holding) return Promise.reject(new Error('the outbox relay lost its lock with its connection'));
+    if (!this.holding) return Promise.reject(lockLost());
     return this.loop.query<R>(sql, params);
   }
 
@@ -244,7 +247,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
       let failure: Error | undefined;
       for (const row of rows) {
         try {
-          if (!this.holding) throw new Error('the outbox relay lost its lock with its connection');
+          if (!this.holding) throw lockLost();
           await this.publish({ id: row.id, subject: row.subject, payload: row.payload, headers: row.headers, msgId: row.msg_id });
           done.push(row.id);
         } catch (error) {

@@ -17,7 +17,7 @@ export const outboxChannel = (schema: string) => channelName('kaa_outbox', schem
  * A statement storing at most this many messages sends each one in its NOTIFY payload, so the
  * relay can publish it without reading it back; bigger batches (fan-outs) send one empty NOTIFY.
  */
-export const NOTIFY_ROWS_MAX = 16;
+const NOTIFY_ROWS_MAX = 16;
 
 /**
  * Messages up to about this size (payload twice over, as hex, plus subject, headers and id) ride
