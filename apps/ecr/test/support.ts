@@ -10,9 +10,9 @@ import { loadEcrEnv } from '../src/config/env.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
-/** A Kaa RFC reference schema (../shared/specs/kaa-rfcs, or $KAA_RFCS_DIR). */
+/** A Kaa RFC reference schema (copied into libs/protocols/reference/kaa-rfcs). */
 export function referenceType(file: string): avro.Type {
-  const dir = process.env['KAA_RFCS_DIR'] ?? resolve(repoRoot, '../shared/specs/kaa-rfcs');
+  const dir = resolve(repoRoot, 'libs/protocols/reference/kaa-rfcs');
   return avro.Type.forSchema(JSON.parse(readFileSync(resolve(dir, file), 'utf8')));
 }
 

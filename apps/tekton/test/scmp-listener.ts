@@ -7,7 +7,7 @@ import { scmp } from '@kaa/protocols';
 import { testNatsUrl } from '@kaa/testing';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-const rfcsDir = process.env['KAA_RFCS_DIR'] ?? resolve(repoRoot, '../shared/specs/kaa-rfcs');
+const rfcsDir = resolve(repoRoot, 'libs/protocols/reference/kaa-rfcs');
 const reference = (file: string) => avro.Type.forSchema(JSON.parse(readFileSync(resolve(rfcsDir, file), 'utf8')));
 
 /** Decoders built from the Kaa RFC reference schemas, not from ours. */
