@@ -90,7 +90,7 @@ export class AccessDeclarations implements OnModuleInit {
     const platform = routes.filter((r) => r.access?.kind === 'platform');
     if (platform.length > 0 && this.platform.id === undefined) {
       throw new UndeclaredAccessError(
-        `${platform.map((r) => `${r.method} ${r.path}`).join(', ')} ${platform.length === 1 ? 'is an installation-wide operation' : 'are installation-wide operations'} (${describeAccess(platform[0]!.access)}) but no platform tenant is configured`,
+        `${platform.map((r) => `${r.method} ${r.path}`).join(', ')} ${platform.length === 1 ? 'is an installation-wide operation' : 'are installation-wide operations'} (${describeAccess(platform[0]?.access)}) but no platform tenant is configured`,
       );
     }
   }
