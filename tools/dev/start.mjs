@@ -32,16 +32,6 @@ const ECR_CLIENT = {
   scope: 'kaa:application:read kaa:tenant:configuration:read',
 };
 
-/** Every scope the services know, for the one token the README's examples use. */
-const ALL_SCOPES = [
-  'tenant:application:create', 'application:read', 'application:update', 'application:delete',
-  'kaa:application:read', 'kaa:application:update', 'kaa:tenant:configuration:read',
-  'integration:read', 'integration:update',
-  'endpoint:read', 'endpoint:update', 'endpoint:delete',
-  'application:endpoint-config:read', 'application:endpoint-config:update', 'application:endpoint-config:delete',
-  'watcher:read', 'watcher:update', 'watcher:admin',
-];
-
 /** The apps, in start order; `demo` is the call printed once everything is healthy. */
 function appDefinitions() {
   return [
@@ -317,6 +307,11 @@ async function main() {
   const testingLib = join(workspaceRoot, 'libs', 'testing', 'dist', 'index.js');
   if (!existsSync(testingLib)) throw new Error(`${testingLib} is missing: the build did not produce @kaa/testing (the DevIssuer).`);
   const { DevIssuer } = await import(pathToFileURL(testingLib).href);
+  // Every scope the services know, for the one token the README's examples use: @kaa/auth's
+  // catalogue, whose scopes.js imports nothing, so it loads without the rest of the library.
+  const scopesLib = join(workspaceRoot, 'libs', 'auth', 'dist', 'scopes.js');
+  if (!existsSync(scopesLib)) throw new Error(`${scopesLib} is missing: the build did not produce @kaa/auth (the scope catalogue).`);
+  const { ALL_SCOPES } = await import(pathToFileURL(scopesLib).href);
   issuer = await DevIssuer.start({ port: issuerPort, host: '127.0.0.1', tenants: ['demo', 'acme', 'kaa'], clients: [ECR_CLIENT] });
   log(`dev OAuth issuer on ${issuer.baseUrl} (tenants demo, acme and the platform tenant kaa; client ${ECR_CLIENT.clientId}/${ECR_CLIENT.clientSecret} for ecr)`);
 
@@ -379,7 +374,7 @@ async function main() {
       '',
     );
   }
-  const everything = await issuer.mint('demo', { scope: ALL_SCOPES, sub: 'dev-user', expiresInSeconds: TOKEN_LIFETIME_SECONDS });
+  const everything = await issuer.mint('demo', { scope: [...ALL_SCOPES], sub: 'dev-user', expiresInSeconds: TOKEN_LIFETIME_SECONDS });
   lines.push(
     '# tenant demo, every scope, valid 8 h (the README\'s examples use it):',
     `export TOKEN=${everything}`,

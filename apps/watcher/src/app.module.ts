@@ -32,7 +32,7 @@ export class AppModule {
         ObservabilityModule.forRoot({ ...identity, level: env.LOG_LEVEL }),
         NatsModule.forRoot({ servers: env.NATS_URL, instanceName: env.SERVICE_INSTANCE_NAME, replicaId: env.REPLICA_ID, service: SERVICE }),
         PersistenceModule.forRoot({ dataSource: dataSourceOptions(env), migrate: true }),
-        AuthModule.forRoot({ tenants: tenantSourceFromEnv(env) }),
+        AuthModule.forRoot({ tenants: tenantSourceFromEnv(env), platformTenant: env.PLATFORM_TENANT }),
         PkiModule,
         RuntimesModule,
         WatchersModule,

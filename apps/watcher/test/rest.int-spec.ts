@@ -37,7 +37,7 @@ describe('watcher REST API', () => {
   it('needs watcher:update to change things and watcher:admin to rotate the CA', async () => {
     expect((await sut.api('POST', '/runtimes', { runtimeId: 'rt-scope', domain: 's.example.com' }, { scope: 'watcher:read' })).status).toBe(403);
     expect((await sut.api('POST', '/watchers', watcherBody, { scope: 'watcher:read' })).status).toBe(403);
-    expect((await sut.api('POST', '/ca/rotate', undefined, { scope: 'watcher:read watcher:update' })).status).toBe(403);
+    expect((await sut.api('POST', '/ca/rotate', undefined, { tenant: TENANTS.platform, scope: 'watcher:read watcher:update' })).status).toBe(403);
     expect((await fetch(`${sut.baseUrl}/api/v1/runtimes`)).status).toBe(401);
   });
 

@@ -1,7 +1,7 @@
 import { Agent } from 'node:https';
 import { eventually } from '@kaa/testing';
 import { TrustStore } from '../src/listener/trust-store.js';
-import { cleanUp, eventBody, postEvent, startWatcher, type Credentials, type Watcher } from './support.js';
+import { cleanUp, eventBody, postEvent, startWatcher, TENANTS, type Credentials, type Watcher } from './support.js';
 
 const PATH = '/v2/rotation/event';
 
@@ -40,7 +40,7 @@ describe('certificate rotation', () => {
 
   it('keeps the old CA trusted during the grace period after a CA rotation, and issues under the new one', async () => {
     const before = await sut.register('rt-ca', 'ca.example.com');
-    const rotation = await sut.api('POST', '/ca/rotate');
+    const rotation = await sut.api('POST', '/ca/rotate', undefined, { tenant: TENANTS.platform });
     expect(rotation.status).toBe(200);
     const ca = await sut.api('GET', '/ca');
     const authorities = ca.body.authorities as { status: string }[];
@@ -63,7 +63,7 @@ describe('certificate rotation', () => {
         field: 'spec',
       });
       const creds = await short.register('rt-grace', 'grace.example.com');
-      expect((await short.api('POST', '/ca/rotate')).status).toBe(200);
+      expect((await short.api('POST', '/ca/rotate', undefined, { tenant: TENANTS.platform })).status).toBe(200);
       const ca = await short.api('GET', '/ca');
       expect((ca.body.authorities as unknown[]).length).toBe(1);
       const res = await postEvent(short.listenerUrl, PATH, { ca: `${creds.caBundle}${ca.body.bundle as string}`, credentials: creds, body: eventBody('expired-ca') });
@@ -90,7 +90,7 @@ describe('certificate rotation', () => {
       const [connection] = sockets();
       expect(connection).toBeDefined();
 
-      expect((await short.api('POST', '/ca/rotate')).status).toBe(200);
+      expect((await short.api('POST', '/ca/rotate', undefined, { tenant: TENANTS.platform })).status).toBe(200);
       // The listener drops the old CA when the grace period is over (its periodic refresh).
       const trust = short.app.get(TrustStore);
       await eventually(() => (trust.get().length === 1 ? true : undefined), 15_000);

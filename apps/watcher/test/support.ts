@@ -28,7 +28,7 @@ export function referenceType(file: string): avro.Type {
  * Tenant ids unique to this test process: 21/TLE events are installation-wide, so another
  * suite (or service) unregistering "acme" must not purge this suite's tenants.
  */
-export const TENANTS = { acme: uniqueName('acme'), globex: uniqueName('globex') };
+export const TENANTS = { acme: uniqueName('acme'), globex: uniqueName('globex'), platform: uniqueName('kaa') };
 
 export interface Credentials {
   runtimeId: string;
@@ -58,7 +58,7 @@ export interface Watcher {
 
 export async function startWatcher(options: { instance?: string; env?: Record<string, string>; issuer?: DevIssuer } = {}): Promise<Watcher> {
   const instance = options.instance ?? uniqueName('watcher');
-  const issuer = options.issuer ?? (await DevIssuer.start({ tenants: [TENANTS.acme, TENANTS.globex] }));
+  const issuer = options.issuer ?? (await DevIssuer.start({ tenants: [TENANTS.acme, TENANTS.globex, TENANTS.platform] }));
   const tenantsFile = await writeTempFile('tenants.json', JSON.stringify(issuer.tenants()));
   const env = loadWatcherEnv({
     SERVICE_INSTANCE_NAME: instance,
@@ -69,6 +69,7 @@ export async function startWatcher(options: { instance?: string; env?: Record<st
     LISTENER_PORT: '0',
     LISTENER_HOST: '127.0.0.1',
     WATCHER_CA_KEY_SECRET: CA_SECRET,
+    PLATFORM_TENANT: TENANTS.platform,
     ...options.env,
   });
   const app = await createWatcherApp(env);

@@ -1,4 +1,4 @@
-import { createParamDecorator, type ExecutionContext, SetMetadata } from '@nestjs/common';
+import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 
 /** Who is calling: the tenant whose issuer signed the token, and what the token allows. */
 export interface AuthUser {
@@ -9,11 +9,6 @@ export interface AuthUser {
   /** The token's `exp`, in milliseconds. */
   expiresAt: number;
 }
-
-export const REQUIRED_SCOPES = 'kaa:requiredScopes';
-
-/** Every listed scope must be in the token's space-separated `scope` claim (else 403). */
-export const RequireScopes = (...scopes: string[]) => SetMetadata(REQUIRED_SCOPES, scopes);
 
 export const CurrentUser = createParamDecorator((_data: unknown, ctx: ExecutionContext): AuthUser => {
   return ctx.switchToHttp().getRequest<{ user: AuthUser }>().user;

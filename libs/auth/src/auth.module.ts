@@ -1,8 +1,9 @@
 import { DynamicModule, Global, Module, type OnApplicationShutdown } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
+import { APP_GUARD, DiscoveryModule } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
-import { createJwtAuthGuard, ScopesGuard } from './guards.js';
+import { AccessGuard, createJwtAuthGuard, PlatformTenantOption } from './guards.js';
 import { AuthOptions, createJwtStrategy } from './jwt.strategy.js';
+import { AccessDeclarations } from './route-table.js';
 import { TenantRegistry, type TenantSource } from './tenant-registry.js';
 import { VerifiedTokenCache } from './verified-token-cache.js';
 
@@ -10,6 +11,11 @@ export interface AuthModuleOptions {
   tenants: TenantSource;
   /** When non-empty, tokens of other tenants are refused (403). */
   allowedTenants?: readonly string[];
+  /**
+   * PLATFORM_TENANT: the tenant whose tokens may call installation-wide operations
+   * (`Access.platform`). Without it such routes refuse everyone, and the app does not start.
+   */
+  platformTenant?: string;
 }
 
 @Global()
@@ -24,7 +30,7 @@ export class AuthModule implements OnApplicationShutdown {
     const strategy = `kaa-jwt-${++AuthModule.instances}`;
     return {
       module: AuthModule,
-      imports: [PassportModule],
+      imports: [PassportModule, DiscoveryModule],
       providers: [
         {
           provide: TenantRegistry,
@@ -38,9 +44,11 @@ export class AuthModule implements OnApplicationShutdown {
         createJwtStrategy(strategy),
         { provide: VerifiedTokenCache, useFactory: () => new VerifiedTokenCache() },
         { provide: APP_GUARD, useClass: createJwtAuthGuard(strategy) },
-        { provide: APP_GUARD, useClass: ScopesGuard },
+        { provide: PlatformTenantOption, useValue: new PlatformTenantOption(options.platformTenant) },
+        { provide: APP_GUARD, useClass: AccessGuard },
+        AccessDeclarations,
       ],
-      exports: [TenantRegistry, AuthOptions, VerifiedTokenCache],
+      exports: [TenantRegistry, AuthOptions, VerifiedTokenCache, PlatformTenantOption],
     };
   }
 

@@ -1,8 +1,10 @@
 export { AuthModule, type AuthModuleOptions } from './auth.module.js';
-export { CurrentTenant, CurrentUser, REQUIRED_SCOPES, RequireScopes, type AuthUser } from './auth-user.js';
+export { ACCESS, Access, accessRuleOf, describeAccess, type AccessRule } from './access.js';
+export { CurrentTenant, CurrentUser, type AuthUser } from './auth-user.js';
 export { ClientCredentialsTokenSource, TokenRequestError, type ClientCredentials } from './client-credentials.js';
-export { ScopesGuard, createJwtAuthGuard } from './guards.js';
+export { AccessGuard, PlatformTenantOption, createJwtAuthGuard } from './guards.js';
+export { AccessDeclarations, UndeclaredAccessError, declaredRoutes, routeTable, type DeclaredRoute, type RouteAccess } from './route-table.js';
+export { ALL_SCOPES, EcrScopes, TektonScopes, WatcherScopes } from './scopes.js';
 export { ACCEPTED_ALGORITHMS, AuthOptions, createJwtStrategy } from './jwt.strategy.js';
 export { VerifiedTokenCache } from './verified-token-cache.js';
 export { TenantRegistry, TenantSourceError, tenantSourceFromEnv, type Tenant, type TenantSource } from './tenant-registry.js';
-export { Public } from '@kaa/observability';

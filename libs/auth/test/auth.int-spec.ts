@@ -2,25 +2,26 @@ import { Controller, Get, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SignJWT } from 'jose';
-import { ObservabilityModule, Public } from '@kaa/observability';
+import { ObservabilityModule } from '@kaa/observability';
 import { DevIssuer, writeTempFile } from '@kaa/testing';
-import { AuthModule, CurrentUser, RequireScopes, type AuthUser, type TenantSource } from '../src/index.js';
+import { Access, AuthModule, CurrentUser, type AuthUser, type TenantSource } from '../src/index.js';
 
 @Controller('probe')
 class ProbeController {
   @Get('open')
-  @Public()
+  @Access.public()
   open() {
     return { open: true };
   }
 
   @Get('read')
-  @RequireScopes('application:read')
+  @Access.scopes('application:read')
   read(@CurrentUser() user: AuthUser) {
     return { tenantId: user.tenantId, subject: user.subject };
   }
 
   @Get('any')
+  @Access.authenticated()
   any(@CurrentUser() user: AuthUser) {
     return { tenantId: user.tenantId };
   }

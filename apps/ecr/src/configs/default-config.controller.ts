@@ -1,16 +1,10 @@
 import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Put, Query, Res } from '@nestjs/common';
 import { ApiBody, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { CurrentTenant, RequireScopes } from '@kaa/auth';
+import { Access, CurrentTenant, EcrScopes } from '@kaa/auth';
 import { requireAppVersionName, requireConfigName } from './config-keys.js';
 import { answerWithConfig, toView, type ConfigView } from './config-view.js';
 import { ConfigsService } from './configs.service.js';
-
-export const DEFAULT_CONFIG_SCOPES = {
-  read: 'application:endpoint-config:read',
-  update: 'application:endpoint-config:update',
-  delete: 'application:endpoint-config:delete',
-} as const;
 
 @ApiTags('default configurations')
 @Controller('app-versions')
@@ -18,7 +12,7 @@ export class DefaultConfigController {
   constructor(private readonly configs: ConfigsService) {}
 
   @Put(':appVersionName')
-  @RequireScopes(DEFAULT_CONFIG_SCOPES.update)
+  @Access.scopes(EcrScopes.defaultConfigUpdate)
   @ApiQuery({ name: 'name', required: false })
   @ApiBody({ schema: { description: 'Any JSON document' } })
   async put(
@@ -34,7 +28,7 @@ export class DefaultConfigController {
   }
 
   @Get(':appVersionName')
-  @RequireScopes(DEFAULT_CONFIG_SCOPES.read)
+  @Access.scopes(EcrScopes.defaultConfigRead)
   @ApiQuery({ name: 'name', required: false })
   async get(
     @CurrentTenant() tenantId: string,
@@ -48,7 +42,7 @@ export class DefaultConfigController {
   }
 
   @Delete(':appVersionName')
-  @RequireScopes(DEFAULT_CONFIG_SCOPES.delete)
+  @Access.scopes(EcrScopes.defaultConfigDelete)
   @HttpCode(200)
   @ApiQuery({ name: 'name', required: false })
   async delete(
@@ -63,7 +57,7 @@ export class DefaultConfigController {
   }
 
   @Get(':appVersionName/configurations')
-  @RequireScopes(DEFAULT_CONFIG_SCOPES.read)
+  @Access.scopes(EcrScopes.defaultConfigRead)
   async list(@CurrentTenant() tenantId: string, @Param('appVersionName') appVersionName: string): Promise<ConfigView[]> {
     return (await this.configs.listDefaultConfigs(tenantId, requireAppVersionName(appVersionName))).map(toView);
   }

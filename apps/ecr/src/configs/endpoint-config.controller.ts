@@ -1,14 +1,12 @@
 import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Put, Query, Res } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { CurrentTenant, RequireScopes } from '@kaa/auth';
+import { Access, CurrentTenant, EcrScopes } from '@kaa/auth';
 import { badRequest } from '@kaa/server';
 import { requireAppVersionName, requireConfigName, requireEndpointId, type AppVersionRef } from './config-keys.js';
 import { answerWithConfig, toView, type ConfigView } from './config-view.js';
 import { ConfigsService } from './configs.service.js';
 import { BatchConfigDto } from './dto/batch-config.dto.js';
-
-export const ENDPOINT_SCOPES = { read: 'endpoint:read', update: 'endpoint:update', delete: 'endpoint:delete' } as const;
 
 @ApiTags('endpoint configurations')
 @Controller('endpoints')
@@ -16,7 +14,7 @@ export class EndpointConfigController {
   constructor(private readonly configs: ConfigsService) {}
 
   @Put('batch')
-  @RequireScopes(ENDPOINT_SCOPES.update)
+  @Access.scopes(EcrScopes.endpointUpdate)
   @ApiOperation({ summary: 'Store one configuration for many endpoints, in one transaction' })
   @ApiQuery({ name: 'name', required: false })
   async putBatch(@CurrentTenant() tenantId: string, @Body() body: BatchConfigDto, @Query('name') name?: string) {
@@ -33,7 +31,7 @@ export class EndpointConfigController {
   }
 
   @Put(':endpointId/app-versions/:appVersionName')
-  @RequireScopes(ENDPOINT_SCOPES.update)
+  @Access.scopes(EcrScopes.endpointUpdate)
   @ApiOperation({ summary: "Create or replace the endpoint's configuration (new id every time)" })
   @ApiQuery({ name: 'name', required: false })
   @ApiBody({ schema: { description: 'Any JSON document' } })
@@ -52,7 +50,7 @@ export class EndpointConfigController {
   }
 
   @Get(':endpointId/app-versions/:appVersionName')
-  @RequireScopes(ENDPOINT_SCOPES.read)
+  @Access.scopes(EcrScopes.endpointRead)
   @ApiQuery({ name: 'name', required: false })
   async get(
     @CurrentTenant() tenantId: string,
@@ -68,7 +66,7 @@ export class EndpointConfigController {
   }
 
   @Delete(':endpointId/app-versions/:appVersionName')
-  @RequireScopes(ENDPOINT_SCOPES.delete)
+  @Access.scopes(EcrScopes.endpointDelete)
   @HttpCode(200)
   @ApiQuery({ name: 'name', required: false })
   async delete(
@@ -84,7 +82,7 @@ export class EndpointConfigController {
   }
 
   @Get(':endpointId/app-versions/:appVersionName/configurations')
-  @RequireScopes(ENDPOINT_SCOPES.read)
+  @Access.scopes(EcrScopes.endpointRead)
   async list(
     @CurrentTenant() tenantId: string,
     @Param('endpointId') endpointId: string,

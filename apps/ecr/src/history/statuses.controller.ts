@@ -1,8 +1,7 @@
 import { Controller, Get, Inject, Query } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { CurrentTenant, RequireScopes } from '@kaa/auth';
+import { Access, CurrentTenant, EcrScopes } from '@kaa/auth';
 import { badRequest } from '@kaa/server';
-import { ENDPOINT_SCOPES } from '../configs/endpoint-config.controller.js';
 import { hasNul } from '../messaging/wire-strings.js';
 import { HistoryService, type StatusPage } from './history.service.js';
 
@@ -24,7 +23,7 @@ export class StatusesController {
   ) {}
 
   @Get()
-  @RequireScopes(ENDPOINT_SCOPES.read)
+  @Access.scopes(EcrScopes.endpointRead)
   @ApiOperation({ summary: 'Dispatched and confirmed configurations of an endpoint, newest first' })
   @ApiQuery({ name: 'endpointId', required: true })
   @ApiQuery({ name: 'appVersionName', required: false })

@@ -2,10 +2,9 @@ import { Body, Controller, Get, HttpCode, Param, Put } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { DataSource } from 'typeorm';
-import { CurrentTenant, RequireScopes } from '@kaa/auth';
+import { Access, CurrentTenant, EcrScopes } from '@kaa/auth';
 import { badRequest, notFound } from '@kaa/server';
 import { requireAppVersionName } from '../configs/config-keys.js';
-import { DEFAULT_CONFIG_SCOPES } from '../configs/default-config.controller.js';
 import { assertOwnedBy } from '../tenancy/ownership.js';
 import { EndpointSchemaService } from './endpoint-schema.service.js';
 
@@ -18,7 +17,7 @@ export class SchemasController {
   ) {}
 
   @Get(':appVersionName/schemas')
-  @RequireScopes(DEFAULT_CONFIG_SCOPES.read)
+  @Access.scopes(EcrScopes.defaultConfigRead)
   @ApiOperation({ summary: 'The effective endpoint-configuration JSON schema (version schema wins over the application schema)' })
   async getSchema(@CurrentTenant() tenantId: string, @Param('appVersionName') appVersionName: string): Promise<unknown> {
     const ref = requireAppVersionName(appVersionName);
@@ -29,7 +28,7 @@ export class SchemasController {
   }
 
   @Put(':appVersionName/schemas/validate')
-  @RequireScopes(DEFAULT_CONFIG_SCOPES.read)
+  @Access.scopes(EcrScopes.defaultConfigRead)
   @HttpCode(200)
   @ApiOperation({ summary: 'Dry-run validation of a configuration: 200 when valid, 400 with JSON pointers otherwise' })
   @ApiBody({ schema: { description: 'Any JSON document' } })

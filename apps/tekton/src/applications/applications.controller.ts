@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { CurrentTenant, RequireScopes } from '@kaa/auth';
+import { Access, CurrentTenant, TektonScopes } from '@kaa/auth';
 import { API_PREFIX } from '@kaa/server';
 import { Change, type ChangeContext } from '../common/change-context.js';
 import { ApplicationsService } from './applications.service.js';
@@ -15,7 +15,7 @@ export class ApplicationsController {
   constructor(private readonly applications: ApplicationsService) {}
 
   @Post()
-  @RequireScopes('tenant:application:create')
+  @Access.scopes(TektonScopes.applicationCreate)
   async create(@Change() ctx: ChangeContext, @Body() dto: CreateApplicationDto, @Res({ passthrough: true }) reply: FastifyReply) {
     const app = await this.applications.create(ctx, dto);
     reply.status(201).header('location', location('applications', app.name));
@@ -23,32 +23,32 @@ export class ApplicationsController {
   }
 
   @Get()
-  @RequireScopes('application:read')
+  @Access.scopes(TektonScopes.applicationRead)
   list(@CurrentTenant() tenantId: string) {
     return this.applications.list(tenantId);
   }
 
   @Get(':app')
-  @RequireScopes('application:read')
+  @Access.scopes(TektonScopes.applicationRead)
   get(@CurrentTenant() tenantId: string, @Param('app') app: string) {
     return this.applications.get(tenantId, app);
   }
 
   @Patch(':app')
-  @RequireScopes('application:update')
+  @Access.scopes(TektonScopes.applicationUpdate)
   update(@Change() ctx: ChangeContext, @Param('app') app: string, @Body() dto: UpdateApplicationDto) {
     return this.applications.update(ctx, app, dto);
   }
 
   @Delete(':app')
   @HttpCode(204)
-  @RequireScopes('application:delete')
+  @Access.scopes(TektonScopes.applicationDelete)
   async remove(@Change() ctx: ChangeContext, @Param('app') app: string) {
     await this.applications.remove(ctx, app);
   }
 
   @Post(':app/app-versions')
-  @RequireScopes('application:update')
+  @Access.scopes(TektonScopes.applicationUpdate)
   async createVersion(
     @Change() ctx: ChangeContext,
     @Param('app') app: string,
@@ -61,26 +61,26 @@ export class ApplicationsController {
   }
 
   @Get(':app/app-versions')
-  @RequireScopes('application:read')
+  @Access.scopes(TektonScopes.applicationRead)
   listVersions(@CurrentTenant() tenantId: string, @Param('app') app: string) {
     return this.applications.listVersions(tenantId, app);
   }
 
   @Get(':app/app-versions/:version')
-  @RequireScopes('application:read')
+  @Access.scopes(TektonScopes.applicationRead)
   getVersion(@CurrentTenant() tenantId: string, @Param('app') app: string, @Param('version') version: string) {
     return this.applications.getVersion(tenantId, app, version);
   }
 
   @Patch(':app/app-versions/:version')
-  @RequireScopes('application:update')
+  @Access.scopes(TektonScopes.applicationUpdate)
   updateVersion(@Change() ctx: ChangeContext, @Param('app') app: string, @Param('version') version: string, @Body() dto: UpdateAppVersionDto) {
     return this.applications.updateVersion(ctx, app, version, dto);
   }
 
   @Delete(':app/app-versions/:version')
   @HttpCode(204)
-  @RequireScopes('application:delete')
+  @Access.scopes(TektonScopes.applicationDelete)
   async removeVersion(@Change() ctx: ChangeContext, @Param('app') app: string, @Param('version') version: string) {
     await this.applications.removeVersion(ctx, app, version);
   }

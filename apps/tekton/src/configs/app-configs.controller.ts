@@ -1,11 +1,8 @@
 import { Body, Controller, Get, HttpCode, Param, ParseIntPipe, Patch, Post, Put, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { CurrentUser, RequireScopes, type AuthUser } from '@kaa/auth';
-import { requireAnyScope } from '../common/access.js';
+import { Access, CurrentUser, TektonScopes, type AuthUser } from '@kaa/auth';
 import { Change, type ChangeContext } from '../common/change-context.js';
 import { ConfigsService } from './configs.service.js';
-
-const APP_READ = ['application:read', 'kaa:application:read'];
 
 const list = (value: string | string[] | undefined) => [value ?? []].flat().flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
 
@@ -16,63 +13,63 @@ export class AppConfigsController {
 
   /** Full export; platform service accounts see every tenant. */
   @Get()
-  @RequireScopes('kaa:application:read')
+  @Access.scopes(TektonScopes.platformApplicationRead)
   export(@CurrentUser() user: AuthUser, @Query('serviceInstanceName') instances?: string | string[], @Query('tenantId') tenantId?: string) {
     return this.configs.exportAppConfigs(user, list(instances), tenantId);
   }
 
   @Post()
   @HttpCode(200)
-  @RequireScopes('kaa:application:update')
+  @Access.scopes(TektonScopes.platformApplicationUpdate)
   bulkLoad(@Change() ctx: ChangeContext, @Body() body: Record<string, unknown>) {
     return this.configs.bulkLoad(ctx, body);
   }
 
   @Put('applications/:app')
-  @RequireScopes('application:update')
+  @Access.scopes(TektonScopes.applicationUpdate)
   putApp(@Change() ctx: ChangeContext, @Param('app') app: string, @Body() body: Record<string, unknown>) {
     return this.configs.putAppConfig(ctx, app, body);
   }
 
   @Get('applications/:app')
+  @Access.anyOf(TektonScopes.applicationRead, TektonScopes.platformApplicationRead)
   getApp(@CurrentUser() user: AuthUser, @Param('app') app: string, @Query('serviceInstanceName') instance?: string) {
-    requireAnyScope(user, APP_READ);
     return this.configs.getAppConfig(user, app, instance);
   }
 
   @Patch('applications/:app')
-  @RequireScopes('application:update')
+  @Access.scopes(TektonScopes.applicationUpdate)
   patchApp(@Change() ctx: ChangeContext, @Param('app') app: string, @Body() body: Record<string, unknown>, @Query('serviceInstanceName') instance?: string) {
     return this.configs.patchAppConfig(ctx, app, instance, body);
   }
 
   @Get('applications/:app/history')
-  @RequireScopes('application:read')
+  @Access.scopes(TektonScopes.applicationRead)
   appHistory(@CurrentUser() user: AuthUser, @Param('app') app: string, @Query('serviceInstanceName') instance?: string) {
     return this.configs.history(user, { level: 'application', instance, appName: app });
   }
 
   @Post('applications/:app/history/:revision/rollback')
   @HttpCode(200)
-  @RequireScopes('application:update')
+  @Access.scopes(TektonScopes.applicationUpdate)
   rollbackApp(@Change() ctx: ChangeContext, @Param('app') app: string, @Param('revision', ParseIntPipe) revision: number, @Query('serviceInstanceName') instance?: string) {
     return this.configs.rollback(ctx, { level: 'application', instance, appName: app }, revision);
   }
 
   @Put('applications/:app/app-versions/:version')
-  @RequireScopes('application:update')
+  @Access.scopes(TektonScopes.applicationUpdate)
   putVersion(@Change() ctx: ChangeContext, @Param('app') app: string, @Param('version') version: string, @Body() body: Record<string, unknown>) {
     return this.configs.putVersionConfig(ctx, app, version, body);
   }
 
   @Get('applications/:app/app-versions/:version')
+  @Access.anyOf(TektonScopes.applicationRead, TektonScopes.platformApplicationRead)
   getVersion(@CurrentUser() user: AuthUser, @Param('app') app: string, @Param('version') version: string, @Query('serviceInstanceName') instance?: string) {
-    requireAnyScope(user, APP_READ);
     return this.configs.getVersionConfig(user, app, version, instance);
   }
 
   @Patch('applications/:app/app-versions/:version')
-  @RequireScopes('application:update')
+  @Access.scopes(TektonScopes.applicationUpdate)
   patchVersion(
     @Change() ctx: ChangeContext,
     @Param('app') app: string,
@@ -84,14 +81,14 @@ export class AppConfigsController {
   }
 
   @Get('applications/:app/app-versions/:version/history')
-  @RequireScopes('application:read')
+  @Access.scopes(TektonScopes.applicationRead)
   versionHistory(@CurrentUser() user: AuthUser, @Param('app') app: string, @Param('version') version: string, @Query('serviceInstanceName') instance?: string) {
     return this.configs.history(user, { level: 'app-version', instance, appName: app, appVersionName: version });
   }
 
   @Post('applications/:app/app-versions/:version/history/:revision/rollback')
   @HttpCode(200)
-  @RequireScopes('application:update')
+  @Access.scopes(TektonScopes.applicationUpdate)
   rollbackVersion(
     @Change() ctx: ChangeContext,
     @Param('app') app: string,

@@ -24,5 +24,3 @@ export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 /** Marks everything the notifier sends (HTTP header) so that it never reacts to its own output. */
 export const PRODUCED_BY_HTTP_HEADER = 'X-Kaa-Produced-By';
 export const PRODUCED_BY_VALUE = 'tekton-integrations';
-
-export const SCOPES = { read: 'integration:read', update: 'integration:update' } as const;

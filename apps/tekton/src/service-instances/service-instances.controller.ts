@@ -1,24 +1,27 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
+import { Access } from '@kaa/auth';
 import { notFound } from '@kaa/server';
 import type { LoadedServiceInstance } from './service-instance.js';
 import { ServiceInstanceRegistry } from './service-instance.registry.js';
 
 const SCHEMAS = ['appConfigurationSchema', 'appVersionConfigurationSchema'] as const;
 
-/** The registry as Kaa's clients read it: schemas only when asked for, presence flags always. */
+/** The registry as Kaa's clients read it: schemas only when asked for, presence flags always. The same for every tenant. */
 @ApiTags('service-instances')
 @Controller('service-instances')
 export class ServiceInstancesController {
   constructor(private readonly registry: ServiceInstanceRegistry) {}
 
   @Get()
+  @Access.authenticated()
   list(@Query('include') include?: string | string[]) {
     const wanted = includes(include);
     return this.registry.list().map((instance) => render(instance, wanted));
   }
 
   @Get(':name')
+  @Access.authenticated()
   get(@Param('name') name: string, @Query('include') include?: string | string[]) {
     const instance = this.registry.find(name);
     if (!instance) throw notFound(`service instance ${name} not found`);

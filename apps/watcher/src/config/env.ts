@@ -3,6 +3,8 @@ import { env, loadEnv, requireTenantSource, serviceEnvShape } from '@kaa/config'
 
 export const envShape = {
   ...serviceEnvShape({ port: 8083, instanceName: 'watcher' }),
+  /** The tenant whose tokens may call installation-wide operations (CA rotation). */
+  PLATFORM_TENANT: z.string().min(1).default('kaa'),
   /** The mutual-TLS listener's own port, separate from the REST port. */
   LISTENER_PORT: env.port(8443),
   LISTENER_HOST: z.string().min(1).default('0.0.0.0'),

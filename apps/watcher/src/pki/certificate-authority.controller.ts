@@ -1,7 +1,6 @@
 import { Controller, Get, HttpCode, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { RequireScopes } from '@kaa/auth';
-import { WatcherScopes } from '../auth/scopes.js';
+import { Access, WatcherScopes } from '@kaa/auth';
 import { CertificateAuthorityService } from './certificate-authority.service.js';
 
 @ApiTags('certificate authority')
@@ -10,7 +9,7 @@ export class CertificateAuthorityController {
   constructor(private readonly ca: CertificateAuthorityService) {}
 
   @Get()
-  @RequireScopes(WatcherScopes.read)
+  @Access.scopes(WatcherScopes.read)
   @ApiOperation({ summary: 'The CA bundle runtimes must trust, and the CAs in it' })
   get() {
     return this.ca.summary();
@@ -18,7 +17,7 @@ export class CertificateAuthorityController {
 
   @Post('rotate')
   @HttpCode(200)
-  @RequireScopes(WatcherScopes.admin)
+  @Access.platform(WatcherScopes.admin)
   @ApiOperation({ summary: 'Create a new CA; the previous one stays trusted for CA_ROTATION_GRACE_SECONDS' })
   async rotate() {
     return { authorities: await this.ca.rotate() };

@@ -1,7 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { CurrentTenant, RequireScopes } from '@kaa/auth';
-import { WatcherScopes } from '../auth/scopes.js';
+import { Access, CurrentTenant, WatcherScopes } from '@kaa/auth';
 import { RegisterRuntimeDto } from './dto/register-runtime.dto.js';
 import { RuntimesService } from './runtimes.service.js';
 
@@ -11,27 +10,27 @@ export class RuntimesController {
   constructor(private readonly runtimes: RuntimesService) {}
 
   @Post()
-  @RequireScopes(WatcherScopes.update)
+  @Access.scopes(WatcherScopes.update)
   @ApiOperation({ summary: 'Register a runtime; returns its client certificate, private key and the CA bundle (once)' })
   register(@CurrentTenant() tenantId: string, @Body() body: RegisterRuntimeDto) {
     return this.runtimes.register(tenantId, body.runtimeId, body.domain);
   }
 
   @Get()
-  @RequireScopes(WatcherScopes.read)
+  @Access.scopes(WatcherScopes.read)
   list(@CurrentTenant() tenantId: string) {
     return this.runtimes.list(tenantId);
   }
 
   @Get(':runtimeId')
-  @RequireScopes(WatcherScopes.read)
+  @Access.scopes(WatcherScopes.read)
   get(@CurrentTenant() tenantId: string, @Param('runtimeId') runtimeId: string) {
     return this.runtimes.get(tenantId, runtimeId);
   }
 
   @Post(':runtimeId/certificate')
   @HttpCode(201)
-  @RequireScopes(WatcherScopes.update)
+  @Access.scopes(WatcherScopes.update)
   @ApiOperation({ summary: 'Rotate: issue a new client certificate and revoke the previous ones' })
   rotate(@CurrentTenant() tenantId: string, @Param('runtimeId') runtimeId: string) {
     return this.runtimes.rotateCertificate(tenantId, runtimeId);
@@ -39,7 +38,7 @@ export class RuntimesController {
 
   @Delete(':runtimeId')
   @HttpCode(204)
-  @RequireScopes(WatcherScopes.update)
+  @Access.scopes(WatcherScopes.update)
   @ApiOperation({ summary: 'Revoke the runtime: its events are refused from now on' })
   async revoke(@CurrentTenant() tenantId: string, @Param('runtimeId') runtimeId: string) {
     await this.runtimes.revoke(tenantId, runtimeId);

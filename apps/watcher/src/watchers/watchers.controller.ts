@@ -1,7 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { CurrentTenant, RequireScopes } from '@kaa/auth';
-import { WatcherScopes } from '../auth/scopes.js';
+import { Access, CurrentTenant, WatcherScopes } from '@kaa/auth';
 import { WatcherDto } from './dto/watcher.dto.js';
 import { WatchersService } from './watchers.service.js';
 
@@ -11,34 +10,34 @@ export class WatchersController {
   constructor(private readonly watchers: WatchersService) {}
 
   @Post()
-  @RequireScopes(WatcherScopes.update)
+  @Access.scopes(WatcherScopes.update)
   @ApiOperation({ summary: 'Declare what a component wants to hear about' })
   create(@CurrentTenant() tenantId: string, @Body() body: WatcherDto) {
     return this.watchers.create(tenantId, body);
   }
 
   @Get()
-  @RequireScopes(WatcherScopes.read)
+  @Access.scopes(WatcherScopes.read)
   @ApiQuery({ name: 'component', required: false })
   list(@CurrentTenant() tenantId: string, @Query('component') component?: string) {
     return this.watchers.list(tenantId, component);
   }
 
   @Get(':id')
-  @RequireScopes(WatcherScopes.read)
+  @Access.scopes(WatcherScopes.read)
   get(@CurrentTenant() tenantId: string, @Param('id') id: string) {
     return this.watchers.get(tenantId, id);
   }
 
   @Put(':id')
-  @RequireScopes(WatcherScopes.update)
+  @Access.scopes(WatcherScopes.update)
   update(@CurrentTenant() tenantId: string, @Param('id') id: string, @Body() body: WatcherDto) {
     return this.watchers.update(tenantId, id, body);
   }
 
   @Delete(':id')
   @HttpCode(204)
-  @RequireScopes(WatcherScopes.update)
+  @Access.scopes(WatcherScopes.update)
   async remove(@CurrentTenant() tenantId: string, @Param('id') id: string) {
     await this.watchers.remove(tenantId, id);
   }

@@ -1,0 +1,95 @@
+import { ALL_SCOPES, describeAccess, routeTable, type RouteAccess } from '@kaa/auth';
+import { API_PREFIX } from '@kaa/server';
+import { DevIssuer, uniqueName } from '@kaa/testing';
+import { api, startEcr, type RunningEcr } from './support.js';
+
+/**
+ * Listing routes that answer another tenant 200 with an empty list instead of 404 on main: the
+ * app-version ownership work (ecr owning an app version by its tenant in tekton) is to make them
+ * 404. Asserted below with `it.failing`, which starts failing once they answer 404: then move them
+ * back into the matrix.
+ */
+const KNOWN_GAPS = new Set(['GET /api/v1/app-versions/:appVersionName/configurations', 'GET /api/v1/endpoints/:endpointId/app-versions/:appVersionName/configurations']);
+
+describe('ecr: who may call each route', () => {
+  let issuer: DevIssuer;
+  let ecr: RunningEcr;
+  let table: RouteAccess[];
+  const app = uniqueName('matrix').replace(/-/g, '');
+  const params: Record<string, string> = { appVersionName: `${app}-v1`, endpointId: uniqueName('ep-matrix') };
+  const concrete = (url: string) =>
+    url.slice(`/${API_PREFIX}`.length).replace(/:(\w+)/g, (_, p: string) => {
+      if (!(p in params)) throw new Error(`no value for path parameter ${p} in ${url}`);
+      return encodeURIComponent(params[p]!);
+    });
+  const config = { active: true };
+
+  beforeAll(async () => {
+    issuer = await DevIssuer.start({ tenants: ['acme', 'globex'] });
+    ecr = await startEcr({ issuer, appConfig: { kaa: { applications: { [app]: { 'endpoint-configuration': { 'schema-required': true, schema: { type: 'object' } } } } } } });
+    table = routeTable(ecr.app, API_PREFIX);
+  });
+
+  afterAll(async () => {
+    await ecr?.close();
+    await issuer?.close();
+  });
+
+  it('declares an access rule on every route', () => {
+    expect(table.map((r) => `${r.method} ${r.url}: ${describeAccess(r.access)}`)).toEqual([
+      'DELETE /api/v1/app-versions/:appVersionName: application:endpoint-config:delete',
+      'GET /api/v1/app-versions/:appVersionName: application:endpoint-config:read',
+      'PUT /api/v1/app-versions/:appVersionName: application:endpoint-config:update',
+      'GET /api/v1/app-versions/:appVersionName/configurations: application:endpoint-config:read',
+      'GET /api/v1/app-versions/:appVersionName/schemas: application:endpoint-config:read',
+      'PUT /api/v1/app-versions/:appVersionName/schemas/validate: application:endpoint-config:read',
+      'DELETE /api/v1/endpoints/:endpointId/app-versions/:appVersionName: endpoint:delete',
+      'GET /api/v1/endpoints/:endpointId/app-versions/:appVersionName: endpoint:read',
+      'PUT /api/v1/endpoints/:endpointId/app-versions/:appVersionName: endpoint:update',
+      'GET /api/v1/endpoints/:endpointId/app-versions/:appVersionName/configurations: endpoint:read',
+      'PUT /api/v1/endpoints/batch: endpoint:update',
+      'GET /api/v1/statuses: endpoint:read',
+      'GET /health: public',
+      'GET /metrics: public',
+    ]);
+  });
+
+  it('answers 401 without a token on every route that is not public', async () => {
+    const statuses = [];
+    for (const r of table.filter((t) => t.access?.kind !== 'public')) {
+      statuses.push(`${r.method} ${r.url} ${(await fetch(`${ecr.base}${concrete(r.url)}`, { method: r.method })).status}`);
+    }
+    expect(statuses).toEqual(statuses.map((s) => s.replace(/\d+$/, '401')));
+  });
+
+  it("answers 404 to another tenant, with every scope, on every route that names acme's resource", async () => {
+    const acme = api(ecr.base, await issuer.mint('acme', { scope: [...ALL_SCOPES] }));
+    const globex = api(ecr.base, await issuer.mint('globex', { scope: [...ALL_SCOPES] }));
+    // acme writes first, as a user does once its app version exists.
+    expect((await acme('PUT', concrete('/api/v1/app-versions/:appVersionName'), config)).status).toBe(200);
+    expect((await acme('PUT', concrete('/api/v1/endpoints/:endpointId/app-versions/:appVersionName'), config)).status).toBe(200);
+    const named = table.filter((r) => r.url.includes('/:') && !KNOWN_GAPS.has(`${r.method} ${r.url}`));
+    expect(named.length).toBeGreaterThan(6);
+
+    const asGlobex = [];
+    for (const r of named) asGlobex.push(`${r.method} ${r.url} ${(await globex(r.method, concrete(r.url), r.method === 'PUT' ? config : undefined)).status}`);
+    expect(asGlobex).toEqual(named.map((r) => `${r.method} ${r.url} 404`));
+    const batch = await globex('PUT', '/endpoints/batch', { endpoints: { [params.appVersionName!]: ['ep-elsewhere'] }, configPayload: config });
+    expect(batch.status).toBe(404);
+
+    // acme's configurations were there all along and are unchanged.
+    const reads = [];
+    for (const r of named.filter((n) => n.method === 'GET')) reads.push(`${r.url} ${(await acme('GET', concrete(r.url))).status}`);
+    expect(reads).toEqual(named.filter((n) => n.method === 'GET').map((r) => `${r.url} 200`));
+    expect((await acme('GET', concrete('/api/v1/app-versions/:appVersionName/configurations'))).body).toHaveLength(1);
+  });
+
+  it.failing("answers 404 to another tenant listing configurations of acme's app version (ownership work pending)", async () => {
+    const globex = api(ecr.base, await issuer.mint('globex', { scope: [...ALL_SCOPES] }));
+    const gaps = table.filter((r) => KNOWN_GAPS.has(`${r.method} ${r.url}`));
+    expect(gaps).toHaveLength(KNOWN_GAPS.size);
+    const asGlobex = [];
+    for (const r of gaps) asGlobex.push(`${r.method} ${r.url} ${(await globex(r.method, concrete(r.url))).status}`);
+    expect(asGlobex).toEqual(gaps.map((r) => `${r.method} ${r.url} 404`));
+  });
+});
