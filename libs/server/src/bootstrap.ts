@@ -46,6 +46,9 @@ export async function createHttpApp(module: Type | ReturnType<typeof Object>, op
         connectSrc: ["'self'"],
         frameAncestors: ["'none'"],
         objectSrc: ["'none'"],
+        // The services are often reached over plain HTTP behind a TLS-terminating proxy or on
+        // localhost; upgrading the UI's requests to https would break /api/docs there.
+        upgradeInsecureRequests: null,
       },
     },
   });

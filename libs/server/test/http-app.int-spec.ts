@@ -88,6 +88,8 @@ describe('HTTP app: rate limit per tenant and security headers', () => {
     expect(response.headers.get('x-frame-options')).toBe('SAMEORIGIN');
     expect(response.headers.get('strict-transport-security')).toContain('max-age=');
     expect(response.headers.get('content-security-policy')).toContain("default-src 'self'");
+    // Over plain HTTP (localhost, behind a TLS proxy) the UI's own assets must still load.
+    expect(response.headers.get('content-security-policy')).not.toContain('upgrade-insecure-requests');
     const docs = await get('/api/docs');
     expect(docs.status).toBe(200);
     expect(docs.headers.get('content-type')).toContain('text/html');
