@@ -41,6 +41,7 @@ const composeEnv = {
   SECRETS_ENCRYPTION_KEY: 'x'.repeat(32),
   WATCHER_CA_KEY_SECRET: 'y'.repeat(32),
   KAA_ECR_CLIENT_SECRET: 'secret',
+  ...Object.fromEntries(['TEKTON', 'ECR', 'WATCHER', 'DELIVERY', 'LIFECYCLE', 'ADMIN'].map((user) => [`NATS_${user}_PASSWORD`, `${user.toLowerCase()}-password`])),
 };
 
 const BAD_COMPOSE = `services:
@@ -134,7 +135,7 @@ describe('Dockerfiles', () => {
 
 describe('docker-compose.yml', () => {
   const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8')) as {
-    services: Record<string, { build?: { context: string; dockerfile: string }; image?: string; healthcheck?: unknown; ports?: string[]; depends_on?: Record<string, { condition: string }>; environment?: Record<string, string> }>;
+    services: Record<string, { build?: { context: string; dockerfile: string }; image?: string; command?: string[]; volumes?: string[]; healthcheck?: unknown; ports?: string[]; depends_on?: Record<string, { condition: string }>; environment?: Record<string, string> }>;
   };
 
   it('dclint finds no errors and no warnings', async () => {
@@ -178,6 +179,15 @@ describe('docker-compose.yml', () => {
       expect(service.environment?.NATS_URL).toBe('nats://nats:4222');
       expect(service.depends_on?.postgres).toEqual({ condition: 'service_healthy' });
       expect(service.depends_on?.nats).toEqual({ condition: 'service_healthy' });
+    }
+  });
+
+  it('runs nats with the deployed users and gives every app its own NATS user', () => {
+    expect(compose.services.nats.command).toEqual(expect.arrayContaining(['-c', '/etc/nats/kaa/nats-server.conf']));
+    expect(compose.services.nats.volumes).toContain('./deploy/nats:/etc/nats/kaa:ro');
+    for (const app of apps) {
+      expect(compose.services[app].environment?.NATS_USER).toBe(app);
+      expect(compose.services[app].environment?.NATS_PASSWORD).toMatch(new RegExp(`^\\$\\{NATS_${app.toUpperCase()}_PASSWORD:\\?`));
     }
   });
 

@@ -1,6 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { AuthModule, tenantSourceFromEnv } from '@kaa/auth';
-import { NatsModule } from '@kaa/nats';
+import { AuthModule, authSettingsFromEnv, tenantSourceFromEnv } from '@kaa/auth';
+import { NatsModule, natsCredentialsFromEnv } from '@kaa/nats';
 import { ObservabilityModule } from '@kaa/observability';
 import { PersistenceModule } from '@kaa/persistence';
 import type { EcrEnv } from './config/env.js';
@@ -22,9 +22,9 @@ export class AppModule {
       module: AppModule,
       imports: [
         ObservabilityModule.forRoot({ ...identity, level: env.LOG_LEVEL }),
-        NatsModule.forRoot({ servers: env.NATS_URL, instanceName: env.SERVICE_INSTANCE_NAME, replicaId: env.REPLICA_ID, service: SERVICE }),
+        NatsModule.forRoot({ servers: env.NATS_URL, instanceName: env.SERVICE_INSTANCE_NAME, replicaId: env.REPLICA_ID, service: SERVICE, credentials: natsCredentialsFromEnv(env) }),
         PersistenceModule.forRoot({ dataSource: dataSourceOptions(env), migrate: true }),
-        AuthModule.forRoot({ tenants: tenantSourceFromEnv(env), allowedTenants: env.TENANTS_ALLOWED }),
+        AuthModule.forRoot({ tenants: tenantSourceFromEnv(env), ...authSettingsFromEnv(env), allowedTenants: env.TENANTS_ALLOWED }),
         TenancyModule.forRoot(env.TENANTS_ALLOWED),
         appConfigSourceModule(env),
         HistoryModule.forRoot({ maxPageSize: env.STATUSES_MAX_PAGE_SIZE }),

@@ -8,5 +8,6 @@ export function createEcrApp(env: EcrEnv): Promise<NestFastifyApplication> {
     title: 'ecr',
     description: 'Endpoint Configuration Repository: endpoint and default configurations per application version, served over 6/CDTP.',
     bodyLimitBytes: env.HTTP_BODY_LIMIT_BYTES,
+    rateLimit: { perTenant: env.RATE_LIMIT_PER_TENANT, windowSeconds: env.RATE_LIMIT_WINDOW_SECONDS },
   });
 }

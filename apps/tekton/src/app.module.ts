@@ -1,6 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { AuthModule, tenantSourceFromEnv } from '@kaa/auth';
-import { NatsModule } from '@kaa/nats';
+import { AuthModule, authSettingsFromEnv, tenantSourceFromEnv } from '@kaa/auth';
+import { NatsModule, natsCredentialsFromEnv } from '@kaa/nats';
 import { ObservabilityModule } from '@kaa/observability';
 import { PersistenceModule } from '@kaa/persistence';
 import { ApplicationsModule } from './applications/applications.module.js';
@@ -27,9 +27,9 @@ export class AppModule {
       global: true,
       imports: [
         ObservabilityModule.forRoot({ ...identity, level: env.LOG_LEVEL }),
-        NatsModule.forRoot({ servers: env.NATS_URL, instanceName: env.SERVICE_INSTANCE_NAME, replicaId: env.REPLICA_ID, service: SERVICE }),
+        NatsModule.forRoot({ servers: env.NATS_URL, instanceName: env.SERVICE_INSTANCE_NAME, replicaId: env.REPLICA_ID, service: SERVICE, credentials: natsCredentialsFromEnv(env) }),
         PersistenceModule.forRoot({ dataSource: dataSourceOptions(env), migrate: true }),
-        AuthModule.forRoot({ tenants: tenantSourceFromEnv(env), platformTenant: env.PLATFORM_TENANT }),
+        AuthModule.forRoot({ tenants: tenantSourceFromEnv(env), platformTenant: env.PLATFORM_TENANT, ...authSettingsFromEnv(env) }),
         ServiceInstancesModule.forRoot(serviceInstances),
         ApplicationsModule,
         ConfigsModule,

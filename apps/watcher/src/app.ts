@@ -8,5 +8,6 @@ export function createWatcherApp(env: WatcherEnv): Promise<NestFastifyApplicatio
     title: 'watcher',
     description: 'Watch-event listener: remote runtimes post watch events over mutual TLS; they are verified and forwarded over NATS.',
     bodyLimitBytes: env.HTTP_BODY_LIMIT_BYTES,
+    rateLimit: { perTenant: env.RATE_LIMIT_PER_TENANT, windowSeconds: env.RATE_LIMIT_WINDOW_SECONDS },
   });
 }

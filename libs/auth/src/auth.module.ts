@@ -16,6 +16,10 @@ export interface AuthModuleOptions {
    * (`Access.platform`). Without it such routes refuse everyone, and the app does not start.
    */
   platformTenant?: string;
+  /** Required `aud` for tenants whose entry names none; absent: not checked. */
+  audience?: string;
+  /** Leeway for `exp`, `nbf` and `iat` (default 30 s). */
+  clockSkewSeconds?: number;
 }
 
 @Global()
@@ -40,9 +44,25 @@ export class AuthModule implements OnApplicationShutdown {
             return registry;
           },
         },
-        { provide: AuthOptions, useValue: Object.assign(new AuthOptions(), { allowedTenants: options.allowedTenants ?? [] }) },
+        {
+          provide: AuthOptions,
+          useValue: Object.assign(new AuthOptions(), {
+            allowedTenants: options.allowedTenants ?? [],
+            audience: options.audience,
+            clockSkewSeconds: options.clockSkewSeconds ?? 30,
+          }),
+        },
         createJwtStrategy(strategy),
-        { provide: VerifiedTokenCache, useFactory: () => new VerifiedTokenCache() },
+        {
+          provide: VerifiedTokenCache,
+          inject: [TenantRegistry],
+          useFactory: (tenants: TenantRegistry) => {
+            const cache = new VerifiedTokenCache();
+            // A tenant's audience may have changed: decisions made on the old list are void.
+            tenants.onChange(() => cache.clear());
+            return cache;
+          },
+        },
         { provide: APP_GUARD, useClass: createJwtAuthGuard(strategy) },
         { provide: PlatformTenantOption, useValue: new PlatformTenantOption(options.platformTenant) },
         { provide: APP_GUARD, useClass: AccessGuard },

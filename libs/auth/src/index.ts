@@ -5,6 +5,6 @@ export { ClientCredentialsTokenSource, TokenRequestError, type ClientCredentials
 export { AccessGuard, PlatformTenantOption, createJwtAuthGuard } from './guards.js';
 export { AccessDeclarations, UndeclaredAccessError, declaredRoutes, routeTable, type DeclaredRoute, type RouteAccess } from './route-table.js';
 export { ALL_SCOPES, EcrScopes, TektonScopes, WatcherScopes } from './scopes.js';
-export { ACCEPTED_ALGORITHMS, AuthOptions, createJwtStrategy } from './jwt.strategy.js';
+export { ACCEPTED_ALGORITHMS, AuthOptions, authSettingsFromEnv, createJwtStrategy } from './jwt.strategy.js';
 export { VerifiedTokenCache } from './verified-token-cache.js';
 export { TenantRegistry, TenantSourceError, tenantSourceFromEnv, type Tenant, type TenantSource } from './tenant-registry.js';

@@ -10,6 +10,15 @@ export const ACCEPTED_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384',
 
 export class AuthOptions {
   allowedTenants: readonly string[] = [];
+  /** Required `aud` for tenants whose entry names none (JWT_AUDIENCE); absent: not checked. */
+  audience?: string;
+  /** Leeway for `exp`, `nbf` and `iat` against this host's clock (JWT_CLOCK_SKEW_SECONDS). */
+  clockSkewSeconds = 30;
+}
+
+/** The auth settings from the validated environment. */
+export function authSettingsFromEnv(env: { JWT_AUDIENCE?: string; JWT_CLOCK_SKEW_SECONDS: number }): Pick<AuthOptions, 'audience' | 'clockSkewSeconds'> {
+  return { audience: env.JWT_AUDIENCE, clockSkewSeconds: env.JWT_CLOCK_SKEW_SECONDS };
 }
 
 interface TokenClaims {
@@ -19,12 +28,19 @@ interface TokenClaims {
   azp?: string;
   client_id?: string;
   exp?: number;
+  iat?: number;
+  aud?: string | string[];
 }
 
 /**
  * A passport-jwt strategy registered under `name` (passport's registry is process-wide, so
- * every app in a process gets its own). passport-jwt verifies signature, expiry and algorithm; the key comes from the JWKS of the
- * issuer named in the token, and only issuers of known tenants are trusted.
+ * every app in a process gets its own). passport-jwt verifies signature, expiry, `nbf` and algorithm
+ * (with the configured clock skew); the key comes from the JWKS of the issuer named in the token,
+ * and only issuers of known tenants are trusted. `validate` adds what jsonwebtoken does not check:
+ * a required `exp`, an `iat` not in the future, and the tenant's (or the global) audience.
+ * Tokens enter the verified-token cache only after all of this passed, and no check here gets
+ * weaker with time, so a cache hit never skips one (the cache is cleared when the tenant list,
+ * and with it an audience, changes).
  */
 export function createJwtStrategy(name: string): Type<unknown> {
   @Injectable()
@@ -40,6 +56,7 @@ export function createJwtStrategy(name: string): Type<unknown> {
         jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
         algorithms: [...ACCEPTED_ALGORITHMS],
         ignoreExpiration: false,
+        jsonWebTokenOptions: { clockTolerance: options.clockSkewSeconds },
         secretOrKeyProvider: (_request: unknown, rawJwt: string, done: (err: Error | null, key?: string) => void) => {
           this.keyFor(rawJwt).then(
             (key) => done(null, key),
@@ -54,6 +71,15 @@ export function createJwtStrategy(name: string): Type<unknown> {
       if (typeof claims.exp !== 'number') throw new UnauthorizedException('invalid token: it has no expiry (exp)');
       const tenant = await this.tenants.findByIssuer(claims.iss);
       if (!tenant) throw new UnauthorizedException('invalid token: its issuer is not a known tenant');
+      const now = Math.floor(Date.now() / 1000);
+      if (typeof claims.iat === 'number' && claims.iat > now + this.options.clockSkewSeconds) {
+        throw new UnauthorizedException('invalid token: it was issued in the future (iat)');
+      }
+      const audience = tenant.audience ?? this.options.audience;
+      if (audience !== undefined) {
+        const named = typeof claims.aud === 'string' ? [claims.aud] : Array.isArray(claims.aud) ? claims.aud : [];
+        if (!named.includes(audience)) throw new UnauthorizedException(`invalid token: its audience (aud) does not include ${audience}`);
+      }
       if (this.options.allowedTenants.length > 0 && !this.options.allowedTenants.includes(tenant.id)) {
         throw new ForbiddenException(`tenant ${tenant.id} is not served by this instance`);
       }

@@ -5,10 +5,12 @@ export interface Tenant {
   id: string;
   issuer: string;
   jwksUri: string;
+  /** When set, a token of this tenant must name it in `aud` (overrides JWT_AUDIENCE). */
+  audience?: string;
 }
 
 const tenantList = z.array(
-  z.object({ id: z.string().min(1), issuer: z.string().url(), jwksUri: z.string().url() }),
+  z.object({ id: z.string().min(1), issuer: z.string().url(), jwksUri: z.string().url(), audience: z.string().min(1).optional() }),
 );
 
 export type TenantSource = { tenantsFile: string } | { tenantManagerUrl: string; refreshSeconds: number };
@@ -35,6 +37,7 @@ export class TenantRegistry {
   private lastLoad = 0;
   private timer?: NodeJS.Timeout;
   private loading?: Promise<void>;
+  private readonly changeListeners = new Set<() => void>();
 
   constructor(
     private readonly source: TenantSource,
@@ -51,6 +54,12 @@ export class TenantRegistry {
 
   stop() {
     clearInterval(this.timer);
+  }
+
+  /** Called when a (re)load changed the list, so caches of decisions made on the old list can be dropped. */
+  onChange(listener: () => void): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
   }
 
   list(): Tenant[] {
@@ -72,9 +81,11 @@ export class TenantRegistry {
   private load(): Promise<void> {
     this.loading ??= this.fetchList()
       .then((tenants) => {
+        const changed = JSON.stringify(tenants) !== JSON.stringify(this.list());
         this.byIssuer = new Map(tenants.map((t) => [t.issuer, t]));
         this.byId = new Map(tenants.map((t) => [t.id, t]));
         this.lastLoad = Date.now();
+        if (changed) for (const listener of this.changeListeners) listener();
       })
       .finally(() => {
         this.loading = undefined;
@@ -102,7 +113,7 @@ export class TenantRegistry {
     const parsed = tenantList.safeParse(raw);
     if (!parsed.success) {
       throw new TenantSourceError(
-        `tenant list is not [{"id","issuer","jwksUri"}]: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+        `tenant list is not [{"id","issuer","jwksUri","audience"?}]: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
       );
     }
     return parsed.data;

@@ -27,9 +27,9 @@ class ProbeController {
   }
 }
 
-async function startApp(tenants: TenantSource, allowedTenants: string[] = []) {
+async function startApp(tenants: TenantSource, allowedTenants: string[] = [], extra: { audience?: string; clockSkewSeconds?: number } = {}) {
   @Module({
-    imports: [ObservabilityModule.forRoot({ service: 't', instance: 't', replicaId: 'r', level: 'silent' }), AuthModule.forRoot({ tenants, allowedTenants })],
+    imports: [ObservabilityModule.forRoot({ service: 't', instance: 't', replicaId: 'r', level: 'silent' }), AuthModule.forRoot({ tenants, allowedTenants, ...extra })],
     controllers: [ProbeController],
   })
   class ProbeModule {}
@@ -113,6 +113,65 @@ describe('bearer token authentication', () => {
     } finally {
       await managed.app.close();
     }
+  });
+});
+
+describe('token audience and time claims', () => {
+  let issuer: DevIssuer;
+  let app: NestFastifyApplication;
+  let base: string;
+  const now = () => Math.floor(Date.now() / 1000);
+
+  beforeAll(async () => {
+    issuer = await DevIssuer.start({ tenants: ['demo', 'acme'] });
+    // demo names its own audience; acme falls back to the global one.
+    const tenants = issuer.tenants().map((t) => (t.id === 'demo' ? { ...t, audience: 'kaa-demo-api' } : t));
+    ({ app, base } = await startApp({ tenantsFile: await writeTempFile('tenants.json', JSON.stringify(tenants)) }, [], { audience: 'kaa-api', clockSkewSeconds: 30 }));
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await issuer?.close();
+  });
+
+  const call = async (token: string) => {
+    const response = await fetch(`${base}/probe/any`, { headers: { authorization: `Bearer ${token}` } });
+    return { status: response.status, message: ((await response.json()) as { message?: string }).message };
+  };
+
+  it('accepts a token naming the tenant\'s audience, or the global one for a tenant without its own', async () => {
+    expect((await call(await issuer.mint('demo', { scope: '', extra: { aud: 'kaa-demo-api' } }))).status).toBe(200);
+    expect((await call(await issuer.mint('demo', { scope: '', extra: { aud: ['other', 'kaa-demo-api'] } }))).status).toBe(200);
+    expect((await call(await issuer.mint('acme', { scope: '', extra: { aud: 'kaa-api' } }))).status).toBe(200);
+  });
+
+  it.each([
+    ['another audience', 'demo', { aud: 'kaa-api' }],
+    ['no audience', 'demo', {}],
+    ['the other tenant\'s audience', 'acme', { aud: 'kaa-demo-api' }],
+  ])('refuses a token with %s (401)', async (_case, tenant, extra) => {
+    const token = await issuer.mint(tenant, { scope: '', extra });
+    const first = await call(token);
+    expect(first).toEqual({ status: 401, message: expect.stringMatching(/audience \(aud\) does not include kaa-/) });
+    // Refused tokens are never cached as verified.
+    expect((await call(token)).status).toBe(401);
+  });
+
+  it('refuses a token issued 10 minutes in the future, and accepts one within the clock skew', async () => {
+    const future = await issuer.mint('acme', { scope: '', extra: { aud: 'kaa-api', iat: now() + 600 } });
+    expect(await call(future)).toEqual({ status: 401, message: 'invalid token: it was issued in the future (iat)' });
+    expect((await call(await issuer.mint('acme', { scope: '', extra: { aud: 'kaa-api', iat: now() + 10 } }))).status).toBe(200);
+  });
+
+  it('refuses a token not valid before a future time (nbf), and accepts one within the clock skew', async () => {
+    const early = await issuer.mint('acme', { scope: '', extra: { aud: 'kaa-api', nbf: now() + 600 } });
+    expect(await call(early)).toEqual({ status: 401, message: 'invalid token: jwt not active' });
+    expect((await call(await issuer.mint('acme', { scope: '', extra: { aud: 'kaa-api', nbf: now() + 10 } }))).status).toBe(200);
+  });
+
+  it('accepts an expired token only within the clock skew', async () => {
+    expect((await call(await issuer.mint('acme', { scope: '', expiresInSeconds: -10, extra: { aud: 'kaa-api' } }))).status).toBe(200);
+    expect((await call(await issuer.mint('acme', { scope: '', expiresInSeconds: -60, extra: { aud: 'kaa-api' } }))).status).toBe(401);
   });
 });
 

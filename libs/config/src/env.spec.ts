@@ -33,4 +33,19 @@ describe('loadEnv', () => {
     expect(() => loadEnv(shape, { TENANTS_FILE: 'a', TENANT_MANAGER_URL: 'http://tm' }, requireTenantSource)).toThrow(/only one/);
     expect(loadEnv(shape, { TENANT_MANAGER_URL: 'http://tm:1/x' }, requireTenantSource).TENANT_MANAGER_URL).toBe('http://tm:1/x');
   });
+
+  it('reads the auth and rate-limit settings with their defaults', () => {
+    const sut = loadEnv(shape, { TENANTS_FILE: 't.json' });
+    expect([sut.JWT_AUDIENCE, sut.JWT_CLOCK_SKEW_SECONDS, sut.RATE_LIMIT_PER_TENANT, sut.RATE_LIMIT_WINDOW_SECONDS]).toEqual([undefined, 30, 600, 10]);
+    expect(() => loadEnv(shape, { JWT_CLOCK_SKEW_SECONDS: '-1' })).toThrow(/JWT_CLOCK_SKEW_SECONDS/);
+    expect(() => loadEnv(shape, { RATE_LIMIT_WINDOW_SECONDS: '0' })).toThrow(/RATE_LIMIT_WINDOW_SECONDS/);
+  });
+
+  it('takes one complete way to authenticate to NATS', () => {
+    expect(loadEnv(shape, { NATS_USER: 'ecr', NATS_PASSWORD: 'p' }).NATS_USER).toBe('ecr');
+    expect(() => loadEnv(shape, { NATS_USER: 'ecr' })).toThrow(/NATS_PASSWORD: NATS_USER and NATS_PASSWORD go together/);
+    expect(() => loadEnv(shape, { NATS_USER: 'ecr', NATS_PASSWORD: 'p', NATS_TOKEN: 't' })).toThrow(/NATS_TOKEN: set only one way/);
+    expect(() => loadEnv(shape, { NATS_NKEY_SEED: 'SUxyz' })).toThrow(/NATS_NKEY_SEED: must be an NKey user seed/);
+    expect(() => loadEnv(shape, { NATS_TLS_CERT_FILE: 'c.pem' })).toThrow(/NATS_TLS_KEY_FILE/);
+  });
 });

@@ -66,7 +66,53 @@ export function serviceEnvShape(defaults: { port: number; instanceName: string }
     TENANT_REFRESH_SECONDS: z.coerce.number().int().min(1).default(60),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     HTTP_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
+    /** Required `aud` of every token whose tenant entry names no audience of its own. */
+    JWT_AUDIENCE: z.string().min(1).optional(),
+    JWT_CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(600).default(30),
+    /** Requests per tenant (per client IP before its token is verified) and window; 0 = no limit. */
+    RATE_LIMIT_PER_TENANT: z.coerce.number().int().min(0).default(600),
+    RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).default(10),
+    ...natsCredentialsEnvShape(),
   };
+}
+
+/** How a service authenticates to NATS; at most one of user/password, token, NKey and creds file. */
+export function natsCredentialsEnvShape() {
+  return {
+    NATS_USER: z.string().min(1).optional(),
+    NATS_PASSWORD: z.string().min(1).optional(),
+    NATS_TOKEN: z.string().min(1).optional(),
+    /** An NKey user seed (`SU...`), or NATS_NKEY_FILE: a file holding one. */
+    NATS_NKEY_SEED: z.string().regex(/^SU[A-Z2-7]{56}$/, 'must be an NKey user seed (SU..., 58 characters)').optional(),
+    NATS_NKEY_FILE: z.string().min(1).optional(),
+    /** A `.creds` file (user JWT + NKey seed) for decentralized auth. */
+    NATS_CREDS_FILE: z.string().min(1).optional(),
+    NATS_TLS_CA_FILE: z.string().min(1).optional(),
+    NATS_TLS_CERT_FILE: z.string().min(1).optional(),
+    NATS_TLS_KEY_FILE: z.string().min(1).optional(),
+  };
+}
+
+type NatsCredentialsEnv = { [K in keyof ReturnType<typeof natsCredentialsEnvShape>]?: string };
+
+/** The NATS credential rules shared by all services: one way to authenticate, complete pairs. */
+export function requireConsistentNatsCredentials(value: NatsCredentialsEnv) {
+  const problems: { variable: string; message: string }[] = [];
+  if (!!value.NATS_USER !== !!value.NATS_PASSWORD) {
+    problems.push({ variable: value.NATS_USER ? 'NATS_PASSWORD' : 'NATS_USER', message: 'NATS_USER and NATS_PASSWORD go together' });
+  }
+  const ways = [
+    value.NATS_USER && 'NATS_USER',
+    value.NATS_TOKEN && 'NATS_TOKEN',
+    value.NATS_NKEY_SEED && 'NATS_NKEY_SEED',
+    value.NATS_NKEY_FILE && 'NATS_NKEY_FILE',
+    value.NATS_CREDS_FILE && 'NATS_CREDS_FILE',
+  ].filter((v): v is string => !!v);
+  if (ways.length > 1) problems.push({ variable: ways[1] ?? 'NATS_USER', message: `set only one way to authenticate to NATS (found ${ways.join(', ')})` });
+  if (!!value.NATS_TLS_CERT_FILE !== !!value.NATS_TLS_KEY_FILE) {
+    problems.push({ variable: value.NATS_TLS_CERT_FILE ? 'NATS_TLS_KEY_FILE' : 'NATS_TLS_CERT_FILE', message: 'NATS_TLS_CERT_FILE and NATS_TLS_KEY_FILE go together' });
+  }
+  return problems;
 }
 
 /**
@@ -89,7 +135,7 @@ export function loadEnv<S extends z.ZodRawShape>(
       result.error.issues.map((issue) => ({ variable: String(issue.path[0] ?? '(environment)'), message: issue.message })),
     );
   }
-  const problems = refine?.(result.data) ?? [];
+  const problems = [...requireConsistentNatsCredentials(result.data as NatsCredentialsEnv), ...(refine?.(result.data) ?? [])];
   if (problems.length > 0) throw new ConfigError(problems);
   return result.data;
 }

@@ -1,1 +1,1 @@
-export { ConfigError, INSTANCE_NAME_PATTERN, env, loadEnv, requireTenantSource, serviceEnvShape } from './env.js';
+export { ConfigError, INSTANCE_NAME_PATTERN, env, loadEnv, natsCredentialsEnvShape, requireConsistentNatsCredentials, requireTenantSource, serviceEnvShape } from './env.js';

@@ -2,6 +2,7 @@ import { Inject, Injectable, type BeforeApplicationShutdown, type OnModuleInit }
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import { connect, headers as natsHeaders, type Msg, type MsgHdrs, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import { HealthRegistry, LOGGER, MetricsService, runWithCorrelation, type Logger, type NatsOutcome } from '@kaa/observability';
+import { natsAuthOptions } from './nats-credentials.js';
 import { NATS_OPTIONS, NatsHeaders, type NatsModuleOptions } from './nats.options.js';
 
 export interface InboundMessage {
@@ -67,6 +68,7 @@ export class NatsClient implements OnModuleInit, BeforeApplicationShutdown {
   async onModuleInit() {
     this.logger.info({ servers: this.options.servers }, 'connecting to NATS');
     this.connection = await connect({
+      ...(await natsAuthOptions(this.options.credentials)),
       servers: this.options.servers.split(',').map((s) => s.trim()),
       name: `${this.options.service}:${this.options.instanceName}:${this.options.replicaId}`,
       maxReconnectAttempts: -1,

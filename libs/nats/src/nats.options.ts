@@ -1,3 +1,5 @@
+import type { NatsCredentials } from './nats-credentials.js';
+
 export interface NatsModuleOptions {
   servers: string;
   /** The service instance name: queue groups and connection names derive from it. */
@@ -5,6 +7,8 @@ export interface NatsModuleOptions {
   replicaId: string;
   /** Service kind, e.g. `ecr`; used in the connection name only. */
   service: string;
+  /** Credentials and TLS; absent: an unauthenticated, plain connection. */
+  credentials?: NatsCredentials;
 }
 
 export const NATS_OPTIONS = Symbol('kaa:nats-options');

@@ -86,7 +86,8 @@ export class DevIssuer {
       .setIssuer(this.issuerFor(tenant))
       .setSubject(claims.sub ?? 'dev-user')
       .setJti(randomUUID())
-      .setIssuedAt();
+      // An `iat` in `extra` (e.g. in the future, for negative tests) wins over "now".
+      .setIssuedAt(typeof claims.extra?.iat === 'number' ? claims.extra.iat : undefined);
     if (claims.expiresInSeconds !== null) jwt.setExpirationTime(Math.floor(Date.now() / 1000) + (claims.expiresInSeconds ?? 3600));
     return jwt.sign(realm.privateKey);
   }

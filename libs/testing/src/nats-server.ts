@@ -23,6 +23,13 @@ export async function freePort(): Promise<number> {
   });
 }
 
+export interface NatsServerOptions {
+  /** A nats-server configuration file (e.g. deploy/nats/nats-server.conf); the command line sets address, port and store. */
+  configFile?: string;
+  /** Extra environment, e.g. the passwords the configuration file refers to as `$VAR`. */
+  env?: Record<string, string>;
+}
+
 /**
  * A private nats-server with JetStream on its own port, for tests that stop and restart NATS
  * (the shared server must keep running for everyone else).
@@ -31,10 +38,13 @@ export class NatsServerProcess {
   private child?: ChildProcess;
   private readonly storeDir = mkdtempSync(join(tmpdir(), 'kaa-nats-'));
 
-  private constructor(readonly port: number) {}
+  private constructor(
+    readonly port: number,
+    private readonly options: NatsServerOptions,
+  ) {}
 
-  static async start(): Promise<NatsServerProcess> {
-    const server = new NatsServerProcess(await freePort());
+  static async start(options: NatsServerOptions = {}): Promise<NatsServerProcess> {
+    const server = new NatsServerProcess(await freePort(), options);
     await server.resume();
     return server;
   }
@@ -46,7 +56,11 @@ export class NatsServerProcess {
   /** Starts (again) on the same port and store, so clients reconnect to it. */
   async resume(): Promise<void> {
     if (this.child) return;
-    const child = spawn(natsServerBinary(), ['-a', '127.0.0.1', '-p', String(this.port), '-js', '-sd', this.storeDir], { stdio: 'ignore' });
+    const config = this.options.configFile ? ['-c', this.options.configFile] : [];
+    const child = spawn(natsServerBinary(), [...config, '-a', '127.0.0.1', '-p', String(this.port), '-js', '-sd', this.storeDir], {
+      stdio: 'ignore',
+      env: { ...process.env, ...this.options.env },
+    });
     this.child = child;
     child.once('exit', () => {
       if (this.child === child) this.child = undefined;

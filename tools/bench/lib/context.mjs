@@ -130,6 +130,8 @@ export class BenchContext {
       SERVICE_INSTANCE_NAME: instance,
       REPLICA_ID: `${instance}-r1`,
       PORT: String(port),
+      // The benchmarks measure throughput: the per-tenant rate limit would only measure 429s.
+      RATE_LIMIT_PER_TENANT: '0',
       ...env,
     };
     const nodeArgs = [...APP_NODE_FLAGS]; // as npm start and the images run them
