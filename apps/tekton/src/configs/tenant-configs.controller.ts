@@ -1,8 +1,12 @@
-import { Body, Controller, Get, HttpCode, Param, ParseIntPipe, Post, Put, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, ParseIntPipe, Post, Put, Query, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
 import { CurrentUser, RequireScopes, type AuthUser } from '@kaa/auth';
+import { pageRequest } from '@kaa/server';
 import { requireAnyScope } from '../common/access.js';
 import { Change, type ChangeContext } from '../common/change-context.js';
+import { HISTORY_PAGE } from '../common/limits.js';
+import { historyPage } from './app-configs.controller.js';
 import { ConfigsService } from './configs.service.js';
 
 const TENANT_READ = ['kaa:tenant:configuration:read', 'kaa:application:read'];
@@ -25,9 +29,16 @@ export class TenantConfigsController {
   }
 
   @Get('history')
-  history(@CurrentUser() user: AuthUser, @Query('serviceInstanceName') instance?: string, @Query('tenantId') tenantId?: string) {
+  history(
+    @CurrentUser() user: AuthUser,
+    @Res({ passthrough: true }) reply: FastifyReply,
+    @Query('serviceInstanceName') instance?: string,
+    @Query('tenantId') tenantId?: string,
+    @Query('page') page?: string,
+    @Query('size') size?: string,
+  ) {
     requireAnyScope(user, TENANT_READ);
-    return this.configs.history(user, { level: 'tenant', instance, tenantId });
+    return historyPage(reply, this.configs.history(user, { level: 'tenant', instance, tenantId }, pageRequest({ page, size }, HISTORY_PAGE)));
   }
 
   @Post('history/:revision/rollback')
