@@ -101,4 +101,56 @@ describe('tekton bounds: paged history, config size, list and creation limits', 
     // Just under the limit is stored.
     expect((await acme('PUT', path, cmx({ n: 0, padding: 'x'.repeat(CONFIG_MAX_BYTES - 100) }))).status).toBe(200);
   });
+
+  it('caps applications per tenant and versions per application (409), and pages their lists', async () => {
+    for (const suffix of ['b', 'c']) expect((await acme('POST', '/applications', { name: `${app}_${suffix}` })).status).toBe(201);
+    const refused = await acme('POST', '/applications', { name: `${app}_d` });
+    expect(refused.status).toBe(409);
+    expect(refused.body.message).toBe('the tenant has 3 applications, the most allowed (3); delete one first');
+    expect((await acme('GET', `/applications/${app}_d`)).status).toBe(404);
+
+    const all = await acme('GET', '/applications');
+    expect(all.body.map((a: { name: string }) => a.name)).toEqual([app, `${app}_b`, `${app}_c`]);
+    const second = await acme('GET', '/applications?size=2&page=1');
+    expect(second.body.map((a: { name: string }) => a.name)).toEqual([`${app}_c`]);
+    expect([second.headers.get('x-total-elements'), second.headers.get('x-total-pages')]).toEqual(['3', '2']);
+    expect((await acme('GET', '/applications?size=4')).status).toBe(400);
+
+    expect((await acme('POST', `/applications/${app}/app-versions`, { nameSuffix: 'v2' })).status).toBe(201);
+    const version = await acme('POST', `/applications/${app}/app-versions`, { nameSuffix: 'v3' });
+    expect(version.status).toBe(409);
+    expect(version.body.message).toBe(`application ${app} has 2 versions, the most allowed (2); delete one first`);
+    const versions = await acme('GET', `/applications/${app}/app-versions?size=1&page=1`);
+    expect(versions.body.map((v: { name: string }) => v.name)).toEqual([`${app}-v2`]);
+    expect(versions.headers.get('x-total-elements')).toBe('2');
+    // Deleting makes room again.
+    expect((await acme('DELETE', `/applications/${app}_c`)).status).toBe(204);
+    expect((await acme('POST', '/applications', { name: `${app}_d` })).status).toBe(201);
+  });
+
+  it('caps providers and notifications per tenant (409), and pages their lists and the delivery log', async () => {
+    const provider = (name: string) => ({ name, type: 'generic', address: 'http://127.0.0.1:9/hook' });
+    expect((await acme('POST', '/providers', provider('p1'))).status).toBe(201);
+    expect((await acme('POST', '/providers', provider('p2'))).status).toBe(201);
+    const refused = await acme('POST', '/providers', provider('p3'));
+    expect(refused.status).toBe(409);
+    expect(refused.body.message).toBe('the tenant has 2 providers, the most allowed (2); delete one first');
+    expect((await acme('GET', '/providers')).body.map((p: { name: string }) => p.name)).toEqual(['p1', 'p2']);
+    const page = await acme('GET', '/providers?size=1&page=1');
+    expect(page.body.map((p: { name: string }) => p.name)).toEqual(['p2']);
+    expect(page.headers.get('x-total-elements')).toBe('2');
+
+    expect((await acme('POST', '/notifications', { name: 'n1', providerRef: 'p1' })).status).toBe(201);
+    expect((await acme('POST', '/notifications', { name: 'n2', providerRef: 'p1' })).status).toBe(201);
+    const tooMany = await acme('POST', '/notifications', { name: 'n3', providerRef: 'p2' });
+    expect(tooMany.status).toBe(409);
+    expect(tooMany.body.message).toBe('the tenant has 2 notifications, the most allowed (2); delete one first');
+    expect((await acme('GET', '/notifications?size=1')).body.map((n: { name: string }) => n.name)).toEqual(['n1']);
+    expect((await acme('GET', '/notifications?size=3')).status).toBe(400);
+
+    const log = await acme('GET', '/notifications/n1/deliveries?size=10');
+    expect(log.status).toBe(200);
+    expect(log.headers.get('x-page-size')).toBe('10');
+    expect((await acme('GET', '/notifications/n1/deliveries?size=501')).status).toBe(400);
+  });
 });

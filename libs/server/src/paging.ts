@@ -60,3 +60,19 @@ export function pageHeaders(figures: PageFigures): Record<string, string> {
     'x-page-size': String(figures.size),
   };
 }
+
+/** One page of a list and its figures. */
+export interface Page<T> {
+  content: T[];
+  figures: PageFigures;
+}
+
+/**
+ * Answers a page as a bare JSON array (the shape existing clients read) with its figures in
+ * `pageHeaders`; `reply` is the framework's response (Fastify's `reply.headers`).
+ */
+export async function pagedBody<T>(reply: { headers(values: Record<string, string>): unknown }, page: Promise<Page<T>>): Promise<T[]> {
+  const { content, figures } = await page;
+  reply.headers(pageHeaders(figures));
+  return content;
+}

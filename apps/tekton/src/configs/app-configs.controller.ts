@@ -2,20 +2,13 @@ import { Body, Controller, Get, HttpCode, Param, ParseIntPipe, Patch, Post, Put,
 import { ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { CurrentUser, RequireScopes, type AuthUser } from '@kaa/auth';
-import { pageHeaders, pageRequest } from '@kaa/server';
+import { pagedBody, pageRequest } from '@kaa/server';
 import { requireAnyScope } from '../common/access.js';
 import { Change, type ChangeContext } from '../common/change-context.js';
 import { HISTORY_PAGE } from '../common/limits.js';
-import { ConfigsService, type HistoryPage } from './configs.service.js';
+import { ConfigsService } from './configs.service.js';
 
 const APP_READ = ['application:read', 'kaa:application:read'];
-
-/** The page's revisions as the body (the bare array clients read), its figures as headers. */
-export async function historyPage(reply: FastifyReply, page: Promise<HistoryPage>) {
-  const { content, figures } = await page;
-  reply.headers(pageHeaders(figures));
-  return content;
-}
 
 const list = (value: string | string[] | undefined) => [value ?? []].flat().flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
 
@@ -66,7 +59,7 @@ export class AppConfigsController {
     @Query('page') page?: string,
     @Query('size') size?: string,
   ) {
-    return historyPage(reply, this.configs.history(user, { level: 'application', instance, appName: app }, pageRequest({ page, size }, HISTORY_PAGE)));
+    return pagedBody(reply, this.configs.history(user, { level: 'application', instance, appName: app }, pageRequest({ page, size }, HISTORY_PAGE)));
   }
 
   @Post('applications/:app/history/:revision/rollback')
@@ -112,7 +105,7 @@ export class AppConfigsController {
     @Query('size') size?: string,
   ) {
     const request = pageRequest({ page, size }, HISTORY_PAGE);
-    return historyPage(reply, this.configs.history(user, { level: 'app-version', instance, appName: app, appVersionName: version }, request));
+    return pagedBody(reply, this.configs.history(user, { level: 'app-version', instance, appName: app, appVersionName: version }, request));
   }
 
   @Post('applications/:app/app-versions/:version/history/:revision/rollback')

@@ -5,7 +5,7 @@ import fastJsonPatch from 'fast-json-patch';
 import { DataSource, In, type EntityManager, type FindOptionsWhere } from 'typeorm';
 import type { AuthUser } from '@kaa/auth';
 import { queryPrepared, quoteIdent, schemaOf } from '@kaa/persistence';
-import { DomainError, badRequest, conflict, notFound, pageFigures, validationFailed, type PageFigures, type PageRequest, type Violation } from '@kaa/server';
+import { DomainError, badRequest, conflict, notFound, pageFigures, validationFailed, type Page, type PageRequest, type Violation } from '@kaa/server';
 import { AppVersion } from '../applications/app-version.entity.js';
 import { Application } from '../applications/application.entity.js';
 import { ApplicationsService, type RowLock } from '../applications/applications.service.js';
@@ -68,11 +68,6 @@ export interface RevisionView {
   diffOmitted?: string;
 }
 
-/** One page of a config's history, newest first. */
-export interface HistoryPage {
-  content: RevisionView[];
-  figures: PageFigures;
-}
 
 export const scopeKey = (t: Pick<ConfigTarget, 'level' | 'tenantId' | 'appName' | 'appVersionName'>) =>
   t.level === 'tenant' ? `tenant:${t.tenantId}` : t.level === 'application' ? `application:${t.appName}` : `app-version:${t.appVersionName}`;
@@ -300,7 +295,7 @@ export class ConfigsService {
    * One page of revisions, newest first, each with its diff from the revision before it: reads the
    * page and one row more (the predecessor of its oldest entry), never the whole history.
    */
-  async history(user: AuthUser, target: TargetRef, request: PageRequest): Promise<HistoryPage> {
+  async history(user: AuthUser, target: TargetRef, request: PageRequest): Promise<Page<RevisionView>> {
     const resolved = await this.resolve(this.dataSource.manager, target, user.tenantId);
     const repo = this.dataSource.getRepository(ConfigRevision);
     const where = revisionsOf(resolved);

@@ -2,11 +2,10 @@ import { Body, Controller, Get, HttpCode, Param, ParseIntPipe, Post, Put, Query,
 import { ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { CurrentUser, RequireScopes, type AuthUser } from '@kaa/auth';
-import { pageRequest } from '@kaa/server';
+import { pagedBody, pageRequest } from '@kaa/server';
 import { requireAnyScope } from '../common/access.js';
 import { Change, type ChangeContext } from '../common/change-context.js';
 import { HISTORY_PAGE } from '../common/limits.js';
-import { historyPage } from './app-configs.controller.js';
 import { ConfigsService } from './configs.service.js';
 
 const TENANT_READ = ['kaa:tenant:configuration:read', 'kaa:application:read'];
@@ -38,7 +37,7 @@ export class TenantConfigsController {
     @Query('size') size?: string,
   ) {
     requireAnyScope(user, TENANT_READ);
-    return historyPage(reply, this.configs.history(user, { level: 'tenant', instance, tenantId }, pageRequest({ page, size }, HISTORY_PAGE)));
+    return pagedBody(reply, this.configs.history(user, { level: 'tenant', instance, tenantId }, pageRequest({ page, size }, HISTORY_PAGE)));
   }
 
   @Post('history/:revision/rollback')
