@@ -1,6 +1,8 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query, Res } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
 import { CurrentTenant, RequireScopes } from '@kaa/auth';
+import { pagedBody, pageRequest } from '@kaa/server';
 import { WatcherScopes } from '../auth/scopes.js';
 import { WatcherDto } from './dto/watcher.dto.js';
 import { WatchersService } from './watchers.service.js';
@@ -20,8 +22,14 @@ export class WatchersController {
   @Get()
   @RequireScopes(WatcherScopes.read)
   @ApiQuery({ name: 'component', required: false })
-  list(@CurrentTenant() tenantId: string, @Query('component') component?: string) {
-    return this.watchers.list(tenantId, component);
+  list(
+    @CurrentTenant() tenantId: string,
+    @Res({ passthrough: true }) reply: FastifyReply,
+    @Query('component') component?: string,
+    @Query('page') page?: string,
+    @Query('size') size?: string,
+  ) {
+    return pagedBody(reply, this.watchers.list(tenantId, component, pageRequest({ page, size }, this.watchers.listPage)));
   }
 
   @Get(':id')
