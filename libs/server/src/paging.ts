@@ -71,7 +71,7 @@ export interface Page<T> {
  * Answers a page as a bare JSON array (the shape existing clients read) with its figures in
  * `pageHeaders`; `reply` is the framework's response (Fastify's `reply.headers`).
  */
-export async function pagedBody<T>(reply: { headers(values: Record<string, string>): unknown }, page: Promise<Page<T>>): Promise<T[]> {
+export async function pagedBody<T>(reply: { headers(values: Record<string, string>): unknown }, page: Page<T> | Promise<Page<T>>): Promise<T[]> {
   const { content, figures } = await page;
   reply.headers(pageHeaders(figures));
   return content;
