@@ -5,6 +5,7 @@ import { ObservabilityModule } from '@kaa/observability';
 import { PersistenceModule } from '@kaa/persistence';
 import { ApplicationsModule } from './applications/applications.module.js';
 import { PlatformTenant } from './common/access.js';
+import { TektonLimits } from './common/limits.js';
 import type { TektonEnv } from './config/env.js';
 import { ConfigsModule } from './configs/configs.module.js';
 import { dataSourceOptions } from './database/options.js';
@@ -37,9 +38,13 @@ export class AppModule {
       ],
       providers: [
         { provide: PlatformTenant, useValue: new PlatformTenant(env.PLATFORM_TENANT) },
+        {
+          provide: TektonLimits,
+          useValue: new TektonLimits(env.TEKTON_CONFIG_MAX_BYTES, env.TEKTON_HISTORY_DIFF_MAX_BYTES, env.TEKTON_MAX_APPLICATIONS_PER_TENANT, env.TEKTON_MAX_VERSIONS_PER_APPLICATION),
+        },
         { provide: PlatformEventSink, useExisting: EventRecorder },
       ],
-      exports: [PlatformTenant, PlatformEventSink],
+      exports: [PlatformTenant, TektonLimits, PlatformEventSink],
     };
   }
 }

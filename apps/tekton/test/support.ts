@@ -42,7 +42,7 @@ export interface Tekton {
 }
 
 /** Starts tekton in-process on its own schema and instance name, with a dev issuer for tenants. */
-export async function startTekton(options: { tenants?: string[]; clients?: DevClient[]; natsUrl?: string; instance?: string; replicaId?: string; instancesYaml?: string } = {}): Promise<Tekton> {
+export async function startTekton(options: { tenants?: string[]; clients?: DevClient[]; natsUrl?: string; instance?: string; replicaId?: string; instancesYaml?: string; env?: Record<string, string> } = {}): Promise<Tekton> {
   const issuer = await DevIssuer.start({ tenants: options.tenants ?? ['acme', 'globex', 'kaa'], clients: options.clients });
   const instance = options.instance ?? uniqueName('tekton');
   const tenantsFile = await writeTempFile('tenants.json', JSON.stringify(issuer.tenants()));
@@ -57,6 +57,7 @@ export async function startTekton(options: { tenants?: string[]; clients?: DevCl
       SERVICE_INSTANCES_FILE: instancesFile,
       LOG_LEVEL: 'silent',
       SECRETS_ENCRYPTION_KEY: 'test-key-0123456789abcdef0123456789abcdef',
+      ...options.env,
     }),
   );
   await app.listen({ port: 0, host: '127.0.0.1' });

@@ -42,6 +42,7 @@ export interface Credentials {
 export interface Reply {
   status: number;
   body: Record<string, unknown>;
+  headers?: Headers;
 }
 
 export interface Watcher {
@@ -90,7 +91,7 @@ export async function startWatcher(options: { instance?: string; env?: Record<st
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await res.text();
-    return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+    return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {}, headers: res.headers };
   };
   return {
     app,

@@ -23,6 +23,9 @@ export interface ConfigView {
   updatedDate: string;
 }
 
+/** Named configurations per page of `…/configurations`: by default 100, at most 500. */
+export const CONFIGURATIONS_PAGE = { defaultSize: 100, maxSize: 500 } as const;
+
 export const toView = (stored: StoredConfig): ConfigView => ({
   configId: stored.configId,
   name: stored.name,

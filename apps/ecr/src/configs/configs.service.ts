@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
-import { badRequest, notFound } from '@kaa/server';
+import { badRequest, notFound, pageFigures, type Page, type PageRequest } from '@kaa/server';
 import { queryPrepared } from '@kaa/persistence';
 import { ConfigUpdatedPublisher, type UpdatedConfig } from '../messaging/config-updated.publisher.js';
 import { ConfigCacheService } from './config-cache.service.js';
@@ -69,11 +69,14 @@ export class ConfigsService {
     return row;
   }
 
-  listEndpointConfigs(tenantId: string, endpointId: string, ref: AppVersionRef): Promise<StoredConfig[]> {
-    return this.dataSource.query(
-      `SELECT ${ENDPOINT_COLUMNS} FROM endpoint_config WHERE endpoint_id = $1 AND app_version_name = $2 AND tenant_id = $3 ORDER BY name`,
-      [endpointId, ref.appVersionName, tenantId],
-    );
+  async listEndpointConfigs(tenantId: string, endpointId: string, ref: AppVersionRef, request: PageRequest): Promise<Page<StoredConfig>> {
+    const where = 'FROM endpoint_config WHERE endpoint_id = $1 AND app_version_name = $2 AND tenant_id = $3';
+    const params = [endpointId, ref.appVersionName, tenantId];
+    const [content, [{ total }]] = await Promise.all([
+      this.dataSource.query(`SELECT ${ENDPOINT_COLUMNS} ${where} ORDER BY name LIMIT $4 OFFSET $5`, [...params, request.size, request.offset]),
+      this.dataSource.query(`SELECT count(*)::int AS total ${where}`, params),
+    ]);
+    return { content, figures: pageFigures(request, total) };
   }
 
   async putEndpointConfig(tenantId: string, key: EndpointKey, document: unknown, ifMatch?: string): Promise<StoredConfig> {
@@ -139,11 +142,14 @@ export class ConfigsService {
     return row as StoredConfig;
   }
 
-  listDefaultConfigs(tenantId: string, ref: AppVersionRef): Promise<StoredConfig[]> {
-    return this.dataSource.query(
-      `SELECT ${DEFAULT_COLUMNS} FROM default_config WHERE app_version_name = $1 AND tenant_id = $2 ORDER BY name`,
-      [ref.appVersionName, tenantId],
-    );
+  async listDefaultConfigs(tenantId: string, ref: AppVersionRef, request: PageRequest): Promise<Page<StoredConfig>> {
+    const where = 'FROM default_config WHERE app_version_name = $1 AND tenant_id = $2';
+    const params = [ref.appVersionName, tenantId];
+    const [content, [{ total }]] = await Promise.all([
+      this.dataSource.query(`SELECT ${DEFAULT_COLUMNS} ${where} ORDER BY name LIMIT $3 OFFSET $4`, [...params, request.size, request.offset]),
+      this.dataSource.query(`SELECT count(*)::int AS total ${where}`, params),
+    ]);
+    return { content, figures: pageFigures(request, total) };
   }
 
   async putDefaultConfig(tenantId: string, key: DefaultKey, document: unknown, ifMatch?: string): Promise<StoredConfig> {

@@ -2,8 +2,9 @@ import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Put, Query, Re
 import { ApiBody, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Access, CurrentTenant, EcrScopes } from '@kaa/auth';
+import { pagedBody, pageRequest } from '@kaa/server';
 import { requireAppVersionName, requireConfigName } from './config-keys.js';
-import { answerWithConfig, toView, type ConfigView } from './config-view.js';
+import { answerWithConfig, CONFIGURATIONS_PAGE, toView, type ConfigView } from './config-view.js';
 import { ConfigsService } from './configs.service.js';
 
 @ApiTags('default configurations')
@@ -58,7 +59,17 @@ export class DefaultConfigController {
 
   @Get(':appVersionName/configurations')
   @Access.scopes(EcrScopes.defaultConfigRead)
-  async list(@CurrentTenant() tenantId: string, @Param('appVersionName') appVersionName: string): Promise<ConfigView[]> {
-    return (await this.configs.listDefaultConfigs(tenantId, requireAppVersionName(appVersionName))).map(toView);
+  @ApiQuery({ name: 'page', required: false })
+  @ApiQuery({ name: 'size', required: false, description: `1 to ${CONFIGURATIONS_PAGE.maxSize}, default ${CONFIGURATIONS_PAGE.defaultSize}` })
+  async list(
+    @CurrentTenant() tenantId: string,
+    @Param('appVersionName') appVersionName: string,
+    @Res({ passthrough: true }) reply: FastifyReply,
+    @Query('page') page?: string,
+    @Query('size') size?: string,
+  ): Promise<ConfigView[]> {
+    const ref = requireAppVersionName(appVersionName);
+    const { content, figures } = await this.configs.listDefaultConfigs(tenantId, ref, pageRequest({ page, size }, CONFIGURATIONS_PAGE));
+    return pagedBody(reply, { content: content.map(toView), figures });
   }
 }

@@ -2,9 +2,9 @@ import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Put, Query, Re
 import { ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Access, CurrentTenant, EcrScopes } from '@kaa/auth';
-import { badRequest } from '@kaa/server';
+import { badRequest, pagedBody, pageRequest } from '@kaa/server';
 import { requireAppVersionName, requireConfigName, requireEndpointId, type AppVersionRef } from './config-keys.js';
-import { answerWithConfig, toView, type ConfigView } from './config-view.js';
+import { answerWithConfig, CONFIGURATIONS_PAGE, toView, type ConfigView } from './config-view.js';
 import { ConfigsService } from './configs.service.js';
 import { BatchConfigDto } from './dto/batch-config.dto.js';
 
@@ -83,12 +83,18 @@ export class EndpointConfigController {
 
   @Get(':endpointId/app-versions/:appVersionName/configurations')
   @Access.scopes(EcrScopes.endpointRead)
+  @ApiQuery({ name: 'page', required: false })
+  @ApiQuery({ name: 'size', required: false, description: `1 to ${CONFIGURATIONS_PAGE.maxSize}, default ${CONFIGURATIONS_PAGE.defaultSize}` })
   async list(
     @CurrentTenant() tenantId: string,
     @Param('endpointId') endpointId: string,
     @Param('appVersionName') appVersionName: string,
+    @Res({ passthrough: true }) reply: FastifyReply,
+    @Query('page') page?: string,
+    @Query('size') size?: string,
   ): Promise<ConfigView[]> {
-    const stored = await this.configs.listEndpointConfigs(tenantId, requireEndpointId(endpointId), requireAppVersionName(appVersionName));
-    return stored.map(toView);
+    const request = pageRequest({ page, size }, CONFIGURATIONS_PAGE);
+    const { content, figures } = await this.configs.listEndpointConfigs(tenantId, requireEndpointId(endpointId), requireAppVersionName(appVersionName), request);
+    return pagedBody(reply, { content: content.map(toView), figures });
   }
 }

@@ -1,8 +1,8 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Access, CurrentTenant, TektonScopes } from '@kaa/auth';
-import { API_PREFIX } from '@kaa/server';
+import { API_PREFIX, pagedBody, pageRequest } from '@kaa/server';
 import { Change, type ChangeContext } from '../common/change-context.js';
 import { ApplicationsService } from './applications.service.js';
 import { CreateApplicationDto, CreateAppVersionDto, UpdateApplicationDto, UpdateAppVersionDto } from './dto/application.dto.js';
@@ -24,8 +24,8 @@ export class ApplicationsController {
 
   @Get()
   @Access.scopes(TektonScopes.applicationRead)
-  list(@CurrentTenant() tenantId: string) {
-    return this.applications.list(tenantId);
+  list(@CurrentTenant() tenantId: string, @Res({ passthrough: true }) reply: FastifyReply, @Query('page') page?: string, @Query('size') size?: string) {
+    return pagedBody(reply, this.applications.list(tenantId, pageRequest({ page, size }, this.applications.listPages.applications)));
   }
 
   @Get(':app')
@@ -62,8 +62,14 @@ export class ApplicationsController {
 
   @Get(':app/app-versions')
   @Access.scopes(TektonScopes.applicationRead)
-  listVersions(@CurrentTenant() tenantId: string, @Param('app') app: string) {
-    return this.applications.listVersions(tenantId, app);
+  listVersions(
+    @CurrentTenant() tenantId: string,
+    @Param('app') app: string,
+    @Res({ passthrough: true }) reply: FastifyReply,
+    @Query('page') page?: string,
+    @Query('size') size?: string,
+  ) {
+    return pagedBody(reply, this.applications.listVersions(tenantId, app, pageRequest({ page, size }, this.applications.listPages.versions)));
   }
 
   @Get(':app/app-versions/:version')

@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, QueryFailedError, type EntityManager } from 'typeorm';
-import { badRequest, conflict, notFound } from '@kaa/server';
+import { DataSource, In, QueryFailedError, type EntityManager } from 'typeorm';
+import { badRequest, conflict, notFound, pageFigures, type Page, type PageRequest } from '@kaa/server';
 import type { ChangeContext } from '../common/change-context.js';
+import { TektonLimits } from '../common/limits.js';
 import { ConfigRevision } from '../configs/config-revision.entity.js';
 import { ServiceConfig } from '../configs/service-config.entity.js';
 import { ChangeAnnouncer } from '../messaging/change-announcer.js';
@@ -45,12 +46,21 @@ export class ApplicationsService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly notices: ScmpNotices,
     private readonly announcer: ChangeAnnouncer,
+    private readonly limits: TektonLimits,
   ) {}
 
-  async list(tenantId: string): Promise<ApplicationView[]> {
-    const apps = await this.dataSource.getRepository(Application).find({ where: { tenantId }, order: { name: 'ASC' } });
-    const versions = await this.dataSource.getRepository(AppVersion).find({ where: { tenantId }, order: { name: 'ASC' } });
-    return apps.map((app) => renderApp(app, versions.filter((v) => v.applicationId === app.id)));
+  /** Page sizes of the lists: by default a whole tenant's (bounded by the creation limits). */
+  get listPages() {
+    return {
+      applications: { defaultSize: this.limits.applicationsPerTenant, maxSize: this.limits.applicationsPerTenant },
+      versions: { defaultSize: this.limits.versionsPerApplication, maxSize: this.limits.versionsPerApplication },
+    };
+  }
+
+  async list(tenantId: string, request: PageRequest): Promise<Page<ApplicationView>> {
+    const [apps, total] = await this.dataSource.getRepository(Application).findAndCount({ where: { tenantId }, order: { name: 'ASC' }, skip: request.offset, take: request.size });
+    const versions = apps.length ? await this.dataSource.getRepository(AppVersion).find({ where: { applicationId: In(apps.map((a) => a.id)) }, order: { name: 'ASC' } }) : [];
+    return { content: apps.map((app) => renderApp(app, versions.filter((v) => v.applicationId === app.id))), figures: pageFigures(request, total) };
   }
 
   async get(tenantId: string, name: string): Promise<ApplicationView> {
@@ -82,6 +92,12 @@ export class ApplicationsService {
         return await this.dataSource.transaction(async (manager) => {
           const repo = manager.getRepository(Application);
           if (await repo.existsBy({ nameKey: nameKey(name) })) throw conflict(`application name ${name} is taken`);
+          // Serializes the tenant's creations, so concurrent ones cannot pass the limit together.
+          await manager.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`tekton:applications:${ctx.user.tenantId}`]);
+          const count = await repo.countBy({ tenantId: ctx.user.tenantId });
+          if (count >= this.limits.applicationsPerTenant) {
+            throw conflict(`the tenant has ${count} applications, the most allowed (${this.limits.applicationsPerTenant}); delete one first`);
+          }
           const app = await repo.save(
             repo.create({ tenantId: ctx.user.tenantId, name, nameKey: nameKey(name), displayName: dto.displayName ?? null, description: dto.description ?? null }),
           );
@@ -125,9 +141,12 @@ export class ApplicationsService {
     });
   }
 
-  async listVersions(tenantId: string, appName: string): Promise<VersionView[]> {
+  async listVersions(tenantId: string, appName: string, request: PageRequest): Promise<Page<VersionView>> {
     const app = await this.findApp(this.dataSource.manager, tenantId, appName);
-    return (await this.versionsOf(this.dataSource.manager, app)).map((v) => renderVersion(v, app));
+    const [versions, total] = await this.dataSource
+      .getRepository(AppVersion)
+      .findAndCount({ where: { applicationId: app.id }, order: { name: 'ASC' }, skip: request.offset, take: request.size });
+    return { content: versions.map((v) => renderVersion(v, app)), figures: pageFigures(request, total) };
   }
 
   async getVersion(tenantId: string, appName: string, name: string): Promise<VersionView> {
@@ -142,6 +161,11 @@ export class ApplicationsService {
         const name = versionName(app.name, dto.nameSuffix);
         const repo = manager.getRepository(AppVersion);
         if (await repo.existsBy({ nameKey: nameKey(name) })) throw conflict(`application version name ${name} is taken`);
+        // The application's row lock (taken above) serializes its version creations.
+        const count = await repo.countBy({ applicationId: app.id });
+        if (count >= this.limits.versionsPerApplication) {
+          throw conflict(`application ${app.name} has ${count} versions, the most allowed (${this.limits.versionsPerApplication}); delete one first`);
+        }
         const version = await repo.save(
           repo.create({
             applicationId: app.id,

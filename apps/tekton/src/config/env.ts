@@ -18,6 +18,16 @@ export const envShape = {
   INTEGRATIONS_POLL_MS: z.coerce.number().int().min(10).default(1000),
   /** Integrations: events (and their deliveries) older than this are purged unless a delivery is still pending. */
   INTEGRATIONS_RETENTION_DAYS: z.coerce.number().int().min(1).default(30),
+  /** Integrations: providers and notifications one tenant may have. */
+  INTEGRATIONS_MAX_PROVIDERS_PER_TENANT: z.coerce.number().int().min(1).max(10_000).default(100),
+  INTEGRATIONS_MAX_NOTIFICATIONS_PER_TENANT: z.coerce.number().int().min(1).max(10_000).default(100),
+  /** Largest stored configuration (its JSON, in bytes): larger ones are refused with 413. */
+  TEKTON_CONFIG_MAX_BYTES: z.coerce.number().int().min(1024).default(256 * 1024),
+  /** A history entry whose diff is larger than this (JSON, in bytes) carries `diffOmitted` instead. */
+  TEKTON_HISTORY_DIFF_MAX_BYTES: z.coerce.number().int().min(1024).default(64 * 1024),
+  /** Applications one tenant may have, and versions one application may have. */
+  TEKTON_MAX_APPLICATIONS_PER_TENANT: z.coerce.number().int().min(1).max(100_000).default(1000),
+  TEKTON_MAX_VERSIONS_PER_APPLICATION: z.coerce.number().int().min(1).max(10_000).default(100),
 };
 
 export type TektonEnv = ReturnType<typeof loadTektonEnv>;

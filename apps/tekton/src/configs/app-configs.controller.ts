@@ -1,7 +1,10 @@
-import { Body, Controller, Get, HttpCode, Param, ParseIntPipe, Patch, Post, Put, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, ParseIntPipe, Patch, Post, Put, Query, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
 import { Access, CurrentUser, TektonScopes, type AuthUser } from '@kaa/auth';
+import { pagedBody, pageRequest } from '@kaa/server';
 import { Change, type ChangeContext } from '../common/change-context.js';
+import { HISTORY_PAGE } from '../common/limits.js';
 import { ConfigsService } from './configs.service.js';
 
 const list = (value: string | string[] | undefined) => [value ?? []].flat().flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
@@ -45,8 +48,15 @@ export class AppConfigsController {
 
   @Get('applications/:app/history')
   @Access.scopes(TektonScopes.applicationRead)
-  appHistory(@CurrentUser() user: AuthUser, @Param('app') app: string, @Query('serviceInstanceName') instance?: string) {
-    return this.configs.history(user, { level: 'application', instance, appName: app });
+  appHistory(
+    @CurrentUser() user: AuthUser,
+    @Param('app') app: string,
+    @Res({ passthrough: true }) reply: FastifyReply,
+    @Query('serviceInstanceName') instance?: string,
+    @Query('page') page?: string,
+    @Query('size') size?: string,
+  ) {
+    return pagedBody(reply, this.configs.history(user, { level: 'application', instance, appName: app }, pageRequest({ page, size }, HISTORY_PAGE)));
   }
 
   @Post('applications/:app/history/:revision/rollback')
@@ -82,8 +92,17 @@ export class AppConfigsController {
 
   @Get('applications/:app/app-versions/:version/history')
   @Access.scopes(TektonScopes.applicationRead)
-  versionHistory(@CurrentUser() user: AuthUser, @Param('app') app: string, @Param('version') version: string, @Query('serviceInstanceName') instance?: string) {
-    return this.configs.history(user, { level: 'app-version', instance, appName: app, appVersionName: version });
+  versionHistory(
+    @CurrentUser() user: AuthUser,
+    @Param('app') app: string,
+    @Param('version') version: string,
+    @Res({ passthrough: true }) reply: FastifyReply,
+    @Query('serviceInstanceName') instance?: string,
+    @Query('page') page?: string,
+    @Query('size') size?: string,
+  ) {
+    const request = pageRequest({ page, size }, HISTORY_PAGE);
+    return pagedBody(reply, this.configs.history(user, { level: 'app-version', instance, appName: app, appVersionName: version }, request));
   }
 
   @Post('applications/:app/app-versions/:version/history/:revision/rollback')

@@ -5,12 +5,13 @@ import fastJsonPatch from 'fast-json-patch';
 import { DataSource, In, type EntityManager, type FindOptionsWhere } from 'typeorm';
 import type { AuthUser } from '@kaa/auth';
 import { queryPrepared, quoteIdent, schemaOf } from '@kaa/persistence';
-import { badRequest, conflict, notFound, validationFailed, type Violation } from '@kaa/server';
+import { DomainError, badRequest, conflict, notFound, pageFigures, validationFailed, type Page, type PageRequest, type Violation } from '@kaa/server';
 import { AppVersion } from '../applications/app-version.entity.js';
 import { Application } from '../applications/application.entity.js';
 import { ApplicationsService, type RowLock } from '../applications/applications.service.js';
 import type { ChangeContext } from '../common/change-context.js';
 import { PlatformTenant, readsAllTenants } from '../common/access.js';
+import { TektonLimits } from '../common/limits.js';
 import type { PlatformEventType } from '../events/platform-event.js';
 import { ChangeAnnouncer, type EventDraft } from '../messaging/change-announcer.js';
 import { ScmpNotices, type NoticeScope } from '../messaging/scmp-notices.js';
@@ -61,9 +62,12 @@ export interface RevisionView {
   source?: string;
   rolledBackFrom?: number;
   config: Json;
-  /** RFC 6902 operations turning the previous revision's config into this one. */
-  diff: unknown[];
+  /** RFC 6902 operations turning the previous revision's config into this one; null when omitted. */
+  diff: unknown[] | null;
+  /** Why `diff` is null: it was larger than TEKTON_HISTORY_DIFF_MAX_BYTES. */
+  diffOmitted?: string;
 }
+
 
 export const scopeKey = (t: Pick<ConfigTarget, 'level' | 'tenantId' | 'appName' | 'appVersionName'>) =>
   t.level === 'tenant' ? `tenant:${t.tenantId}` : t.level === 'application' ? `application:${t.appName}` : `app-version:${t.appVersionName}`;
@@ -80,7 +84,9 @@ const noticeScope = (t: ConfigTarget): NoticeScope =>
 /** Where to find the revisions of a config: its instance and scope, and only its tenant's. */
 const revisionsOf = (t: ConfigTarget): FindOptionsWhere<ConfigRevision> => ({ serviceInstance: t.instance, scopeKey: scopeKey(t), tenantId: t.tenantId });
 
-function revisionView(r: ConfigRevision, previous: Json): RevisionView {
+function revisionView(r: ConfigRevision, previous: Json, maxDiffBytes: number): RevisionView {
+  const diff = compare(previous, r.config);
+  const diffBytes = Buffer.byteLength(JSON.stringify(diff));
   return {
     revision: r.revision,
     createdDate: new Date(r.createdDate).toISOString(),
@@ -89,7 +95,7 @@ function revisionView(r: ConfigRevision, previous: Json): RevisionView {
     ...(r.source ? { source: r.source } : {}),
     ...(r.rolledBackFrom !== null ? { rolledBackFrom: r.rolledBackFrom } : {}),
     config: r.config,
-    diff: compare(previous, r.config),
+    ...(diffBytes > maxDiffBytes ? { diff: null, diffOmitted: `diff omitted: ${diffBytes} bytes, larger than ${maxDiffBytes}` } : { diff }),
   };
 }
 
@@ -124,6 +130,7 @@ export class ConfigsService {
     private readonly notices: ScmpNotices,
     private readonly announcer: ChangeAnnouncer,
     private readonly platform: PlatformTenant,
+    private readonly limits: TektonLimits,
   ) {}
 
   // ---- application and app-version configs -------------------------------------------------
@@ -284,10 +291,25 @@ export class ConfigsService {
 
   // ---- history ----------------------------------------------------------------------------------
 
-  async history(user: AuthUser, target: TargetRef): Promise<RevisionView[]> {
+  /**
+   * One page of revisions, newest first, each with its diff from the revision before it: reads the
+   * page and one row more (the predecessor of its oldest entry), never the whole history.
+   */
+  async history(user: AuthUser, target: TargetRef, request: PageRequest): Promise<Page<RevisionView>> {
     const resolved = await this.resolve(this.dataSource.manager, target, user.tenantId);
-    const revisions = await this.dataSource.getRepository(ConfigRevision).find({ where: revisionsOf(resolved), order: { revision: 'ASC' } });
-    return revisions.map((r, i) => revisionView(r, i > 0 ? revisions[i - 1].config : {})).reverse();
+    const repo = this.dataSource.getRepository(ConfigRevision);
+    const where = revisionsOf(resolved);
+    const [rows, total] = await Promise.all([
+      repo.find({ where, order: { revision: 'DESC' }, skip: request.offset, take: request.size + 1 }),
+      repo.countBy(where),
+    ]);
+    const content: RevisionView[] = [];
+    for (const [i, row] of rows.slice(0, request.size).entries()) {
+      // Revisions are gapless: the next row is this one's predecessor; past the oldest, nothing.
+      if (i > 0) await yieldToEventLoop();
+      content.push(revisionView(row, rows[i + 1]?.config ?? {}, this.limits.historyDiffMaxBytes));
+    }
+    return { content, figures: pageFigures(request, total) };
   }
 
   /** Re-applies an old revision as a new one, validated and announced like any change. */
@@ -305,7 +327,7 @@ export class ConfigsService {
         revisions.findOneOrFail({ where: { ...revisionsOf(resolved), revision: stored } }),
         revisions.findOne({ where: { ...revisionsOf(resolved), revision: stored - 1 } }),
       ]);
-      return revisionView(latest, previous?.config ?? {});
+      return revisionView(latest, previous?.config ?? {}, this.limits.historyDiffMaxBytes);
     });
   }
 
@@ -477,6 +499,15 @@ export class ConfigsService {
   }
 
   private validate(writes: { target: ConfigTarget; config: unknown; at: string }[]) {
+    for (const w of writes) {
+      const bytes = Buffer.byteLength(JSON.stringify(w.config));
+      if (bytes > this.limits.configMaxBytes) {
+        throw new DomainError(
+          'PAYLOAD_TOO_LARGE',
+          `the ${w.target.instance} configuration of ${describeTarget(w.target)}${w.at ? ` (at ${w.at})` : ''} is ${bytes} bytes of JSON; at most ${this.limits.configMaxBytes} are stored`,
+        );
+      }
+    }
     const violations = writes.flatMap((w) => {
       const extra = w.target.level === 'application' && isObject(w.config) && 'versions' in w.config ? [{ pointer: `${w.at}/versions`, message: '"versions" is reserved for app-version configs' }] : [];
       return [...extra, ...this.registry.violations(w.target.instance, w.target.level, w.config, w.at)];
@@ -555,6 +586,9 @@ export class ConfigsService {
     });
   }
 }
+
+/** Diffs of large documents take milliseconds each: let other requests run between them. */
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export type TargetRef =
   | { level: 'application'; instance?: string; appName: string }

@@ -1,7 +1,10 @@
-import { Body, Controller, Get, HttpCode, Param, ParseIntPipe, Post, Put, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, ParseIntPipe, Post, Put, Query, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
 import { Access, CurrentUser, TektonScopes, type AuthUser } from '@kaa/auth';
+import { pagedBody, pageRequest } from '@kaa/server';
 import { Change, type ChangeContext } from '../common/change-context.js';
+import { HISTORY_PAGE } from '../common/limits.js';
 import { ConfigsService } from './configs.service.js';
 
 @ApiTags('tenant-configs')
@@ -23,8 +26,15 @@ export class TenantConfigsController {
 
   @Get('history')
   @Access.anyOf(TektonScopes.platformTenantConfigRead, TektonScopes.platformApplicationRead)
-  history(@CurrentUser() user: AuthUser, @Query('serviceInstanceName') instance?: string, @Query('tenantId') tenantId?: string) {
-    return this.configs.history(user, { level: 'tenant', instance, tenantId });
+  history(
+    @CurrentUser() user: AuthUser,
+    @Res({ passthrough: true }) reply: FastifyReply,
+    @Query('serviceInstanceName') instance?: string,
+    @Query('tenantId') tenantId?: string,
+    @Query('page') page?: string,
+    @Query('size') size?: string,
+  ) {
+    return pagedBody(reply, this.configs.history(user, { level: 'tenant', instance, tenantId }, pageRequest({ page, size }, HISTORY_PAGE)));
   }
 
   @Post('history/:revision/rollback')

@@ -5,6 +5,7 @@ import { DeliveryWorker } from './delivery/delivery-worker.service.js';
 import { EventRecorder } from './events/event-recorder.service.js';
 import { runProducedBy } from './events/produced-by.context.js';
 import { INTEGRATIONS_OPTIONS, PRODUCED_BY_HTTP_HEADER, type IntegrationsOptions } from './integrations.options.js';
+import { IntegrationQuota } from './integration-quota.js';
 import { PlatformEventsHandler } from './messaging/platform-events.handler.js';
 import { NotificationsController } from './notifications/notifications.controller.js';
 import { NotificationsService } from './notifications/notifications.service.js';
@@ -22,6 +23,8 @@ export interface IntegrationsEnv {
   PLATFORM_TENANT: string;
   SERVICE_INSTANCE_NAME: string;
   REPLICA_ID: string;
+  INTEGRATIONS_MAX_PROVIDERS_PER_TENANT: number;
+  INTEGRATIONS_MAX_NOTIFICATIONS_PER_TENANT: number;
 }
 
 export { EventRecorder };
@@ -46,6 +49,8 @@ export class IntegrationsModule implements OnModuleInit {
       platformTenant: env.PLATFORM_TENANT,
       instanceName: env.SERVICE_INSTANCE_NAME,
       replicaId: env.REPLICA_ID,
+      maxProvidersPerTenant: env.INTEGRATIONS_MAX_PROVIDERS_PER_TENANT,
+      maxNotificationsPerTenant: env.INTEGRATIONS_MAX_NOTIFICATIONS_PER_TENANT,
     };
     return {
       module: IntegrationsModule,
@@ -54,6 +59,7 @@ export class IntegrationsModule implements OnModuleInit {
         { provide: INTEGRATIONS_OPTIONS, useValue: options },
         ProvidersService,
         NotificationsService,
+        IntegrationQuota,
         EventRecorder,
         DeliveryWorker,
         PlatformEventsHandler,

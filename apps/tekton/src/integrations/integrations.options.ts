@@ -11,6 +11,9 @@ export interface IntegrationsOptions {
   platformTenant: string;
   instanceName: string;
   replicaId: string;
+  /** Providers and notifications one tenant may have. */
+  maxProvidersPerTenant: number;
+  maxNotificationsPerTenant: number;
 }
 
 export const INTEGRATIONS_OPTIONS = Symbol('kaa:integrations-options');

@@ -34,6 +34,9 @@ export const envShape = {
   LISTENER_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
   /** How long the listener waits for JetStream's acknowledgement before answering 503. */
   JETSTREAM_ACK_TIMEOUT_MS: z.coerce.number().int().min(100).default(5000),
+  /** Runtimes and watchers one tenant may have (and the largest page of their lists). */
+  WATCHER_MAX_RUNTIMES_PER_TENANT: z.coerce.number().int().min(1).max(100_000).default(1000),
+  WATCHER_MAX_WATCHERS_PER_TENANT: z.coerce.number().int().min(1).max(100_000).default(1000),
 };
 
 export type WatcherEnv = ReturnType<typeof loadWatcherEnv>;

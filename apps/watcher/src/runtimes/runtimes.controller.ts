@@ -1,6 +1,8 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
 import { Access, CurrentTenant, WatcherScopes } from '@kaa/auth';
+import { pagedBody, pageRequest } from '@kaa/server';
 import { RegisterRuntimeDto } from './dto/register-runtime.dto.js';
 import { RuntimesService } from './runtimes.service.js';
 
@@ -18,8 +20,8 @@ export class RuntimesController {
 
   @Get()
   @Access.scopes(WatcherScopes.read)
-  list(@CurrentTenant() tenantId: string) {
-    return this.runtimes.list(tenantId);
+  list(@CurrentTenant() tenantId: string, @Res({ passthrough: true }) reply: FastifyReply, @Query('page') page?: string, @Query('size') size?: string) {
+    return pagedBody(reply, this.runtimes.list(tenantId, pageRequest({ page, size }, this.runtimes.listPage)));
   }
 
   @Get(':runtimeId')

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import { conflict, notFound } from '@kaa/server';
+import { conflict, notFound, pageFigures, type Page, type PageLimits, type PageRequest } from '@kaa/server';
 import { WATCHER_ENV, type WatcherEnv } from '../config/env.js';
 import { ShortLivedCache } from '../listener/short-lived-cache.js';
 import { normalizeSerial, type IssuedCertificate } from '../pki/certificates.js';
@@ -55,6 +55,9 @@ function recordCertificate(manager: EntityManager, runtimeId: string, issued: Is
 @Injectable()
 export class RuntimesService {
   private readonly senders: ShortLivedCache<SenderRecords>;
+  private readonly maxPerTenant: number;
+  /** By default a page holds as many runtimes as a tenant may have active. */
+  readonly listPage: PageLimits;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -62,11 +65,17 @@ export class RuntimesService {
     @Inject(WATCHER_ENV) env: WatcherEnv,
   ) {
     this.senders = new ShortLivedCache(env.LISTENER_CACHE_MS);
+    this.maxPerTenant = env.WATCHER_MAX_RUNTIMES_PER_TENANT;
+    this.listPage = { defaultSize: this.maxPerTenant, maxSize: this.maxPerTenant };
   }
 
   async register(tenantId: string, runtimeId: string, domain: string): Promise<RuntimeCredentials> {
     const issued = await this.ca.issueClient({ commonName: runtimeId, altNames: [domain] });
     const runtime = await this.dataSource.transaction(async (manager) => {
+      // Serializes the tenant's registrations, so concurrent ones cannot pass the limit together.
+      await manager.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`watcher:runtimes:${tenantId}`]);
+      const active = await manager.countBy(Runtime, { tenantId, status: 'active' });
+      if (active >= this.maxPerTenant) throw conflict(`the tenant has ${active} active runtimes, the most allowed (${this.maxPerTenant}); revoke one first`);
       const inserted = await manager
         .createQueryBuilder()
         .insert()
@@ -83,8 +92,9 @@ export class RuntimesService {
     return this.credentials(runtime, issued);
   }
 
-  async list(tenantId: string): Promise<RuntimeView[]> {
-    return (await this.dataSource.getRepository(Runtime).find({ where: { tenantId }, order: { runtimeId: 'ASC' } })).map(view);
+  async list(tenantId: string, request: PageRequest): Promise<Page<RuntimeView>> {
+    const [rows, total] = await this.dataSource.getRepository(Runtime).findAndCount({ where: { tenantId }, order: { runtimeId: 'ASC' }, skip: request.offset, take: request.size });
+    return { content: rows.map(view), figures: pageFigures(request, total) };
   }
 
   async get(tenantId: string, runtimeId: string): Promise<RuntimeView> {

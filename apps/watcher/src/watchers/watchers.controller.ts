@@ -1,6 +1,8 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query, Res } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
 import { Access, CurrentTenant, WatcherScopes } from '@kaa/auth';
+import { pagedBody, pageRequest } from '@kaa/server';
 import { WatcherDto } from './dto/watcher.dto.js';
 import { WatchersService } from './watchers.service.js';
 
@@ -19,8 +21,14 @@ export class WatchersController {
   @Get()
   @Access.scopes(WatcherScopes.read)
   @ApiQuery({ name: 'component', required: false })
-  list(@CurrentTenant() tenantId: string, @Query('component') component?: string) {
-    return this.watchers.list(tenantId, component);
+  list(
+    @CurrentTenant() tenantId: string,
+    @Res({ passthrough: true }) reply: FastifyReply,
+    @Query('component') component?: string,
+    @Query('page') page?: string,
+    @Query('size') size?: string,
+  ) {
+    return pagedBody(reply, this.watchers.list(tenantId, component, pageRequest({ page, size }, this.watchers.listPage)));
   }
 
   @Get(':id')

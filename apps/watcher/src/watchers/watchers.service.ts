@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { notFound } from '@kaa/server';
+import { conflict, notFound, pageFigures, type Page, type PageLimits, type PageRequest } from '@kaa/server';
 import { WATCHER_ENV, type WatcherEnv } from '../config/env.js';
 import { ShortLivedCache } from '../listener/short-lived-cache.js';
 import type { WatcherDto } from './dto/watcher.dto.js';
@@ -41,12 +41,17 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 @Injectable()
 export class WatchersService {
   private readonly byComponent: ShortLivedCache<Watcher[]>;
+  private readonly maxPerTenant: number;
+  /** By default a page holds as many watchers as a tenant may have. */
+  readonly listPage: PageLimits;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(WATCHER_ENV) env: WatcherEnv,
   ) {
     this.byComponent = new ShortLivedCache(env.LISTENER_CACHE_MS);
+    this.maxPerTenant = env.WATCHER_MAX_WATCHERS_PER_TENANT;
+    this.listPage = { defaultSize: this.maxPerTenant, maxSize: this.maxPerTenant };
   }
 
   private get repo() {
@@ -54,14 +59,23 @@ export class WatchersService {
   }
 
   async create(tenantId: string, dto: WatcherDto): Promise<WatcherView> {
-    const created = await this.repo.save(this.repo.create({ tenantId, ...columns(dto) }));
+    // Every event of a component fans out to its watchers: their number per tenant is bounded.
+    const created = await this.dataSource.transaction(async (manager) => {
+      // Serializes the tenant's creations, so concurrent ones cannot pass the limit together.
+      await manager.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`watcher:watchers:${tenantId}`]);
+      const count = await manager.countBy(Watcher, { tenantId });
+      if (count >= this.maxPerTenant) throw conflict(`the tenant has ${count} watchers, the most allowed (${this.maxPerTenant}); delete one first`);
+      return manager.save(manager.create(Watcher, { tenantId, ...columns(dto) }));
+    });
     this.byComponent.clear();
     return watcherView(created);
   }
 
-  async list(tenantId: string, component?: string): Promise<WatcherView[]> {
+  async list(tenantId: string, component: string | undefined, request: PageRequest): Promise<Page<WatcherView>> {
     const where = component ? { tenantId, component } : { tenantId };
-    return (await this.repo.find({ where, order: { createdAt: 'ASC' } })).map(watcherView);
+    // The id breaks ties of one creation time, so pages neither repeat nor skip a watcher.
+    const [rows, total] = await this.repo.findAndCount({ where, order: { createdAt: 'ASC', id: 'ASC' }, skip: request.offset, take: request.size });
+    return { content: rows.map(watcherView), figures: pageFigures(request, total) };
   }
 
   async get(tenantId: string, id: string): Promise<WatcherView> {

@@ -2,14 +2,12 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { quoteIdent, schemaOf } from '@kaa/persistence';
-import { conflict, notFound, validationFailed } from '@kaa/server';
+import { conflict, notFound, pageFigures, validationFailed, type Page, type PageRequest } from '@kaa/server';
 import type { DeliveryStatus } from '../integrations.options.js';
 import { ProviderEntity } from '../providers/provider.entity.js';
 import type { CreateNotificationDto, DeliveryView, NotificationFilterDto, NotificationView, UpdateNotificationDto } from './dto/notification.dto.js';
 import { filterViolations, type NotificationFilter } from './notification-filter.js';
 import { NotificationEntity } from './notification.entity.js';
-
-const DELIVERY_PAGE = 500;
 
 /** Notifications of one tenant; providerRef resolves within the same tenant only. */
 @Injectable()
@@ -24,10 +22,10 @@ export class NotificationsService {
     return this.dataSource.getRepository(NotificationEntity);
   }
 
-  async list(tenantId: string): Promise<NotificationView[]> {
-    const rows = await this.repo.find({ where: { tenantId }, order: { name: 'ASC' } });
+  async list(tenantId: string, request: PageRequest): Promise<Page<NotificationView>> {
+    const [rows, total] = await this.repo.findAndCount({ where: { tenantId }, order: { name: 'ASC' }, skip: request.offset, take: request.size });
     const providers = await this.providerNames(tenantId);
-    return rows.map((row) => toView(row, providers.get(row.providerId) ?? ''));
+    return { content: rows.map((row) => toView(row, providers.get(row.providerId) ?? '')), figures: pageFigures(request, total) };
   }
 
   async get(tenantId: string, name: string): Promise<NotificationView> {
@@ -63,16 +61,20 @@ export class NotificationsService {
     await this.repo.delete({ id: row.id });
   }
 
-  async deliveries(tenantId: string, name: string, status?: DeliveryStatus): Promise<DeliveryView[]> {
+  async deliveries(tenantId: string, name: string, status: DeliveryStatus | undefined, request: PageRequest): Promise<Page<DeliveryView>> {
     const row = await this.find(tenantId, name);
+    const [{ total }]: { total: number }[] = await this.dataSource.query(
+      `SELECT count(*)::int AS total FROM ${this.schema}.integration_delivery WHERE notification_id = $1 AND ($2::text IS NULL OR status = $2)`,
+      [row.id, status ?? null],
+    );
     const rows: DeliveryRow[] = await this.dataSource.query(
       `SELECT d.id, d.event_id, e.type, e.summary, d.status, d.attempts, d.last_error, d.last_status_code, d.next_attempt_at, d.created_at, d.completed_at
          FROM ${this.schema}.integration_delivery d JOIN ${this.schema}.integration_event e ON e.id = d.event_id
         WHERE d.notification_id = $1 AND ($2::text IS NULL OR d.status = $2)
-        ORDER BY d.id DESC LIMIT ${DELIVERY_PAGE}`,
-      [row.id, status ?? null],
+        ORDER BY d.id DESC LIMIT $3 OFFSET $4`,
+      [row.id, status ?? null, request.size, request.offset],
     );
-    return rows.map((d) => ({
+    const content = rows.map((d) => ({
       id: String(d.id),
       eventId: d.event_id,
       eventType: d.type,
@@ -85,6 +87,7 @@ export class NotificationsService {
       createdDate: d.created_at.toISOString(),
       completedDate: d.completed_at?.toISOString() ?? null,
     }));
+    return { content, figures: pageFigures(request, total) };
   }
 
   private async find(tenantId: string, name: string): Promise<NotificationEntity> {

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { conflict, notFound, validationFailed, type Violation } from '@kaa/server';
+import { conflict, notFound, pageFigures, validationFailed, type Page, type PageRequest, type Violation } from '@kaa/server';
 import { displayUrl } from '../secrets/mask.js';
 import { SecretBox } from '../secrets/secret-box.js';
 import { INTEGRATIONS_OPTIONS, type IntegrationsOptions, type ProviderType } from '../integrations.options.js';
@@ -27,9 +27,9 @@ export class ProvidersService {
     return this.dataSource.getRepository(ProviderEntity);
   }
 
-  async list(tenantId: string): Promise<ProviderView[]> {
-    const rows = await this.repo.find({ where: { tenantId }, order: { name: 'ASC' } });
-    return rows.map(toView);
+  async list(tenantId: string, request: PageRequest): Promise<Page<ProviderView>> {
+    const [rows, total] = await this.repo.findAndCount({ where: { tenantId }, order: { name: 'ASC' }, skip: request.offset, take: request.size });
+    return { content: rows.map(toView), figures: pageFigures(request, total) };
   }
 
   async get(tenantId: string, name: string): Promise<ProviderView> {

@@ -96,6 +96,16 @@ export class DeliveryQueryDto {
   @IsOptional()
   @IsIn(DELIVERY_STATUSES)
   status?: DeliveryStatus;
+
+  @ApiPropertyOptional({ description: 'zero-based page number' })
+  @IsOptional()
+  @IsString()
+  page?: string;
+
+  @ApiPropertyOptional({ description: 'page size, 1 to 500 (default 500)' })
+  @IsOptional()
+  @IsString()
+  size?: string;
 }
 
 export class DeliveryView {
