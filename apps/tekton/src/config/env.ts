@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { loadEnv, requireTenantSource, serviceEnvShape } from '@kaa/config';
+import { parseAllowedNetworks } from '../integrations/egress/egress-policy.js';
 
 export const envShape = {
   ...serviceEnvShape({ port: 8081, instanceName: 'tekton' }),
@@ -18,6 +19,21 @@ export const envShape = {
   INTEGRATIONS_POLL_MS: z.coerce.number().int().min(10).default(1000),
   /** Integrations: events (and their deliveries) older than this are purged unless a delivery is still pending. */
   INTEGRATIONS_RETENTION_DAYS: z.coerce.number().int().min(1).default(30),
+  /**
+   * Integrations: comma-separated CIDRs, addresses and host names providers may reach beyond
+   * public unicast addresses (loopback, private, link-local… are refused unless listed).
+   */
+  INTEGRATIONS_ALLOWED_NETWORKS: z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      try {
+        return parseAllowedNetworks(value ?? '');
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
+    }),
 };
 
 export type TektonEnv = ReturnType<typeof loadTektonEnv>;

@@ -29,8 +29,8 @@ describe('EgressPolicy', () => {
     expect(await sut.urlRefusal('http://127.0.0.2:8080/x')).toBe('address 127.0.0.2 is not allowed (loopback)');
     expect(await sut.urlRefusal('http://[::ffff:a9fe:a9fe]/')).toBe('address ::ffff:a9fe:a9fe is not allowed (link-local)');
     expect(await sut.urlRefusal('http://0x7f.1/')).toBe('address 127.0.0.1 is not allowed (loopback)');
-    expect(await sut.urlRefusal('http://LOCALHOST./')).toBe('host localhost. is not allowed (loopback)');
-    expect(await sut.urlRefusal('http://api.localhost/')).toBe('host api.localhost is not allowed (loopback)');
+    expect(await sut.urlRefusal('http://LOCALHOST./')).toBe('host localhost. resolves to a loopback address, which is not allowed');
+    expect(await sut.urlRefusal('http://api.localhost/')).toBe('host api.localhost resolves to a loopback address, which is not allowed');
   });
 
   it('resolves host names when storing, refusing names with no allowed address and accepting names that do not resolve yet', async () => {

@@ -33,6 +33,10 @@ export class EgressRefused extends Error {
 const HOST_NAME = /^(?=.{1,253}$)[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?(?:\.[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?)*$/i;
 /** How long a store-time check waits for DNS; an unresolved name is checked again at delivery. */
 const STORE_LOOKUP_TIMEOUT_MS = 3000;
+const LOOPBACK: ResolvedAddress[] = [
+  { address: '127.0.0.1', family: 4 },
+  { address: '::1', family: 6 },
+];
 
 /**
  * Parses the comma-separated setting: CIDRs (`10.0.0.0/8`, `fd00::/8`), single addresses
@@ -122,10 +126,7 @@ export class EgressPolicy {
     if (url.username || url.password) return 'must not carry a user name or password';
     const host = url.hostname;
     if (this.hostAllowed(host)) return undefined;
-    if (parseIp(host)) return this.addressRefusal(host.replace(/^\[|\]$/g, ''));
-    const name = normalizeHost(host);
-    if (name === 'localhost' || name.endsWith('.localhost')) return `host ${host} is not allowed (loopback)`;
-    return undefined;
+    return parseIp(host) ? this.addressRefusal(host.replace(/^\[|\]$/g, '')) : undefined;
   }
 
   /**
@@ -137,9 +138,9 @@ export class EgressPolicy {
     if (shape) return shape;
     const host = new URL(address).hostname;
     if (parseIp(host) || this.hostAllowed(host)) return undefined;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(resolve, STORE_LOOKUP_TIMEOUT_MS)));
-    const addresses = await Promise.race([this.resolve(host).catch(() => undefined), timeout]).finally(() => clearTimeout(timer));
+    const name = normalizeHost(host);
+    // RFC 6761: loopback whether or not this machine's resolver answers for it.
+    const addresses = name === 'localhost' || name.endsWith('.localhost') ? LOOPBACK : await this.resolveBriefly(host);
     if (!addresses) return undefined;
     try {
       this.allowedAddresses(host, addresses);
@@ -147,5 +148,12 @@ export class EgressPolicy {
     } catch (error) {
       return (error as EgressRefused).message;
     }
+  }
+
+  /** The host's addresses, or undefined when DNS does not answer (soon enough). */
+  private async resolveBriefly(host: string): Promise<ResolvedAddress[] | undefined> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), STORE_LOOKUP_TIMEOUT_MS)));
+    return Promise.race([this.resolve(host).catch(() => undefined), timeout]).finally(() => clearTimeout(timer));
   }
 }
