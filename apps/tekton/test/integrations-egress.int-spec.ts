@@ -238,13 +238,27 @@ describe('integrations egress', () => {
     expect(hook.requests).toEqual([]);
   });
 
-  it('keeps the status code and a reason of ours, never the receiver\'s answer; redirects are not followed', async () => {
+  it('keeps the status code and a reason of ours, never the receiver\'s answer; redirects are not followed; timeouts are named', async () => {
     await start('127.0.0.1/32');
     const internal = await track(receiver());
     const failing = await track(receiver(() => ({ status: 500, body: 'AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG' })));
     const toMetadata = await track(receiver(() => ({ status: 302, headers: { location: 'http://169.254.169.254/latest/meta-data/iam/' } })));
     const toInternal = await track(receiver(() => ({ status: 307, headers: { location: `${internal.url}/admin` } })));
+    // Takes the request and never answers.
+    const silent = createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const silentUrl = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+    receivers.push({
+      url: silentUrl,
+      port: 0,
+      requests: [],
+      close: () => new Promise<void>((resolve) => {
+        silent.closeAllConnections();
+        silent.close(() => resolve());
+      }),
+    });
     const application = uniqueName('answers');
+    await setup({ name: 'silent', type: 'generic', address: `${silentUrl}/hook`, timeoutMs: 100 }, application);
     await setup({ name: 'failing', type: 'generic', address: `${failing.url}/hook` }, application);
     await setup({ name: 'to-metadata', type: 'generic', address: `${toMetadata.url}/hook` }, application);
     await setup({ name: 'to-internal', type: 'generic', address: `${toInternal.url}/hook` }, application);
@@ -262,6 +276,9 @@ describe('integrations egress', () => {
     ]);
     expect(await finished('to-internal')).toEqual([
       expect.objectContaining({ status: 'dead', lastStatusCode: 307, lastError: `POST ${toInternal.url}/*** failed: redirect to ${internal.url}/*** not followed` }),
+    ]);
+    expect(await finished('silent')).toEqual([
+      expect.objectContaining({ status: 'dead', lastStatusCode: null, lastError: `POST ${silentUrl}/*** failed: timed out after 100 ms` }),
     ]);
     expect([failing, toMetadata, toInternal].map((r) => r.requests.length)).toEqual([1, 1, 1]);
     expect(internal.requests).toEqual([]);
