@@ -203,15 +203,18 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   /** Redirects are never followed (the target was not checked when the provider was stored). */
   private redirectReason(response: Response, from: string): string {
     const location = response.headers.get('location');
-    let to: URL;
-    try {
-      to = new URL(location ?? '', from);
-    } catch {
-      return `receiver answered HTTP ${response.status}; redirects are not followed`;
-    }
-    if (!location) return `receiver answered HTTP ${response.status}; redirects are not followed`;
+    const to = location === null ? undefined : parseUrl(location, from);
+    if (!to) return `receiver answered HTTP ${response.status}; redirects are not followed`;
     const refused = this.egress.urlShapeRefusal(to.href);
     return `redirect to ${displayUrl(to.href)} not followed${refused ? ` (${refused})` : ''}`;
+  }
+}
+
+function parseUrl(url: string, base: string): URL | undefined {
+  try {
+    return new URL(url, base);
+  } catch {
+    return undefined;
   }
 }
 
