@@ -147,6 +147,8 @@ describe('integrations', () => {
       INTEGRATIONS_RETRY_MAX_MS: '100',
       INTEGRATIONS_MAX_ATTEMPTS: String(MAX_ATTEMPTS),
       INTEGRATIONS_POLL_MS: '50',
+      // The receivers below listen on loopback, which tekton refuses unless the operator allows it.
+      INTEGRATIONS_ALLOWED_NETWORKS: '127.0.0.1/32',
       LOG_LEVEL: 'silent',
     });
     await start();
@@ -229,7 +231,7 @@ describe('integrations', () => {
     expect(JSON.stringify((await call('GET', '/providers')).body)).not.toContain('/services/');
   });
 
-  it('reads at most 1 KiB of a failing receiver\'s answer, however much it sends', async () => {
+  it('never reads a failing receiver\'s answer, however much it sends; the log keeps the status and our reason', async () => {
     // 1 MB, and the answer never ends: only a bounded read gets past it.
     const server: Server = createServer((_req, res) => {
       res.writeHead(500, { 'content-type': 'text/plain' });
@@ -252,8 +254,7 @@ describe('integrations', () => {
       return list[0]?.status === 'dead' ? list : undefined;
     });
     expect(dead).toMatchObject({ attempts: MAX_ATTEMPTS, lastStatusCode: 500 });
-    expect(dead.lastError).toContain('HTTP 500: xxxx');
-    expect(dead.lastError?.length).toBeLessThanOrEqual(1024);
+    expect(dead.lastError).toBe(`POST http://127.0.0.1:${(server.address() as AddressInfo).port}/*** failed: receiver answered HTTP 500`);
   });
 
   it('delivers a change once per matching notification, signed; suspended and non-matching ones get nothing', async () => {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { loadEnv, requireTenantSource, serviceEnvShape } from '@kaa/config';
+import { parseAllowedNetworks } from '../integrations/egress/egress-policy.js';
 
 export const envShape = {
   ...serviceEnvShape({ port: 8081, instanceName: 'tekton' }),
@@ -28,6 +29,21 @@ export const envShape = {
   /** Applications one tenant may have, and versions one application may have. */
   TEKTON_MAX_APPLICATIONS_PER_TENANT: z.coerce.number().int().min(1).max(100_000).default(1000),
   TEKTON_MAX_VERSIONS_PER_APPLICATION: z.coerce.number().int().min(1).max(10_000).default(100),
+  /**
+   * Integrations: comma-separated CIDRs, addresses and host names providers may reach beyond
+   * public unicast addresses (loopback, private, link-local… are refused unless listed).
+   */
+  INTEGRATIONS_ALLOWED_NETWORKS: z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      try {
+        return parseAllowedNetworks(value ?? '');
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
+    }),
 };
 
 export type TektonEnv = ReturnType<typeof loadTektonEnv>;

@@ -2,6 +2,7 @@ import { DynamicModule, Global, Module, type OnModuleInit } from '@nestjs/common
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
 import { DeliveryWorker } from './delivery/delivery-worker.service.js';
+import { EgressPolicy, type AllowedNetworks } from './egress/egress-policy.js';
 import { EventRecorder } from './events/event-recorder.service.js';
 import { runProducedBy } from './events/produced-by.context.js';
 import { INTEGRATIONS_OPTIONS, PRODUCED_BY_HTTP_HEADER, type IntegrationsOptions } from './integrations.options.js';
@@ -20,6 +21,7 @@ export interface IntegrationsEnv {
   INTEGRATIONS_MAX_ATTEMPTS: number;
   INTEGRATIONS_POLL_MS: number;
   INTEGRATIONS_RETENTION_DAYS: number;
+  INTEGRATIONS_ALLOWED_NETWORKS: AllowedNetworks;
   PLATFORM_TENANT: string;
   SERVICE_INSTANCE_NAME: string;
   REPLICA_ID: string;
@@ -47,6 +49,7 @@ export class IntegrationsModule implements OnModuleInit {
       pollMs: env.INTEGRATIONS_POLL_MS,
       retentionDays: env.INTEGRATIONS_RETENTION_DAYS,
       platformTenant: env.PLATFORM_TENANT,
+      allowedNetworks: env.INTEGRATIONS_ALLOWED_NETWORKS,
       instanceName: env.SERVICE_INSTANCE_NAME,
       replicaId: env.REPLICA_ID,
       maxProvidersPerTenant: env.INTEGRATIONS_MAX_PROVIDERS_PER_TENANT,
@@ -57,6 +60,7 @@ export class IntegrationsModule implements OnModuleInit {
       controllers: [ProvidersController, NotificationsController],
       providers: [
         { provide: INTEGRATIONS_OPTIONS, useValue: options },
+        { provide: EgressPolicy, useValue: new EgressPolicy(options.allowedNetworks) },
         ProvidersService,
         NotificationsService,
         IntegrationQuota,

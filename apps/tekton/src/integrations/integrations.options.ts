@@ -1,3 +1,5 @@
+import type { AllowedNetworks } from './egress/egress-policy.js';
+
 /** Settings of the integrations module, taken from tekton's validated environment. */
 export interface IntegrationsOptions {
   secretsEncryptionKey: string;
@@ -9,6 +11,8 @@ export interface IntegrationsOptions {
   retentionDays: number;
   /** Events without a tenant go to this tenant's notifications only. */
   platformTenant: string;
+  /** Where providers may point beyond public unicast addresses. */
+  allowedNetworks: AllowedNetworks;
   instanceName: string;
   replicaId: string;
   /** Providers and notifications one tenant may have. */

@@ -2,9 +2,12 @@ import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationB
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Counter } from 'prom-client';
 import type { DataSource } from 'typeorm';
+import { fetch, type Agent, type Response } from 'undici';
 import { LOGGER, MetricsService, type Logger } from '@kaa/observability';
 import { NotifiedLoop, quoteIdent, schemaOf } from '@kaa/persistence';
 import type { PlatformEvent } from '../../events/platform-event.js';
+import { egressAgent } from '../egress/egress-agent.js';
+import { EgressPolicy, EgressRefused } from '../egress/egress-policy.js';
 import { deliveryChannel } from '../events/event-recorder.service.js';
 import { INTEGRATIONS_OPTIONS, type IntegrationsOptions, type ProviderType } from '../integrations.options.js';
 import { ProvidersService } from '../providers/providers.service.js';
@@ -28,8 +31,6 @@ type Outcome = { status: 'delivered' | 'failed' | 'skipped'; error?: string; sta
 const BATCH = 16;
 /** A claimed delivery is invisible to other replicas this long (longer than any provider timeout). */
 const LEASE_SECONDS = 90;
-/** At most this much of a failed response's body is read (then the stream is cancelled) and stored. */
-const MAX_ERROR_BODY_BYTES = 1024;
 const MAX_ERROR_LENGTH = 1024;
 const PURGE_EVERY_MS = 60 * 60 * 1000;
 
@@ -46,16 +47,20 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   private stopped = false;
   private lastPurge = 0;
   private readonly outcomes: Counter<'outcome'>;
+  /** Connects only where the egress policy allows, on the addresses actually connected to. */
+  private readonly agent: Agent;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(INTEGRATIONS_OPTIONS) private readonly options: IntegrationsOptions,
     private readonly providers: ProvidersService,
+    private readonly egress: EgressPolicy,
     metrics: MetricsService,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
     const rawSchema = schemaOf(dataSource);
     this.schema = quoteIdent(rawSchema);
+    this.agent = egressAgent(egress);
     this.outcomes = new Counter({
       name: 'integration_delivery_attempts_total',
       help: 'Integration delivery attempts by outcome (delivered, failed, dead, skipped)',
@@ -79,6 +84,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   async beforeApplicationShutdown() {
     this.stopped = true;
     await this.loop.stop();
+    await this.agent.destroy();
   }
 
   /** Sends whatever is due now; resolves when nothing due is left. */
@@ -161,8 +167,18 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     }
   }
 
+  /**
+   * One POST, judged by its status alone. The answer's body is never read: a receiver (or an
+   * internal service a provider was pointed at) must not get text into the tenant's delivery log,
+   * which keeps the status code and a reason of ours.
+   */
   private async send(row: Claimed, secret: string | null): Promise<Outcome> {
     const request = buildRequest({ type: row.type, address: row.address, secret, notificationName: row.notification_name }, row.payload);
+    // The reason after the URL: masking takes a URL's path up to the next blank.
+    const target = `POST ${displayUrl(request.url)} failed:`;
+    // Rows stored before a policy change (or by hand) are judged again; the agent checks the connection.
+    const refused = this.egress.urlShapeRefusal(request.url);
+    if (refused) return { status: 'failed', error: `${target} ${refused}` };
     let response: Response;
     try {
       response = await fetch(request.url, {
@@ -171,40 +187,41 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
         body: request.body,
         redirect: 'manual',
         signal: AbortSignal.timeout(row.timeout_ms),
+        dispatcher: this.agent,
       });
     } catch (error) {
-      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-      const reason = (error as Error).name === 'TimeoutError' ? `timed out after ${row.timeout_ms} ms` : (cause?.code ?? cause?.message ?? (error as Error).message);
-      return { status: 'failed', error: `POST ${displayUrl(request.url)}: ${reason}` };
+      return { status: 'failed', error: `${target} ${failureReason(error, row.timeout_ms)}` };
     }
-    if (response.status >= 200 && response.status < 300) {
-      // Nothing of an accepted delivery's answer is kept: release the connection unread.
-      await response.body?.cancel().catch(() => undefined);
-      return { status: 'delivered', statusCode: response.status };
+    await response.body?.cancel().catch(() => undefined);
+    if (response.status >= 200 && response.status < 300) return { status: 'delivered', statusCode: response.status };
+    if (response.status >= 300 && response.status < 400) {
+      return { status: 'failed', statusCode: response.status, error: `${target} ${this.redirectReason(response, request.url)}` };
     }
-    const text = await readPrefix(response, MAX_ERROR_BODY_BYTES);
-    return { status: 'failed', statusCode: response.status, error: `POST ${displayUrl(request.url)}: HTTP ${response.status}${text ? `: ${text}` : ''}` };
+    return { status: 'failed', statusCode: response.status, error: `${target} receiver answered HTTP ${response.status}` };
+  }
+
+  /** Redirects are never followed (the target was not checked when the provider was stored). */
+  private redirectReason(response: Response, from: string): string {
+    const location = response.headers.get('location');
+    const to = location === null ? undefined : parseUrl(location, from);
+    if (!to) return `receiver answered HTTP ${response.status}; redirects are not followed`;
+    const refused = this.egress.urlShapeRefusal(to.href);
+    return `redirect to ${displayUrl(to.href)} not followed${refused ? ` (${refused})` : ''}`;
   }
 }
 
-/** The first `limit` bytes of a body as text, never buffering more; the rest is cancelled unread. */
-async function readPrefix(response: Response, limit: number): Promise<string> {
-  if (!response.body) return '';
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
+function parseUrl(url: string, base: string): URL | undefined {
   try {
-    while (size < limit) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      const part = value.subarray(0, limit - size);
-      chunks.push(part);
-      size += part.length;
-    }
+    return new URL(url, base);
   } catch {
-    // A body that breaks off (timeout, reset) leaves what was read.
-  } finally {
-    await reader.cancel().catch(() => undefined);
+    return undefined;
   }
-  return new TextDecoder().decode(Buffer.concat(chunks));
+}
+
+function failureReason(error: unknown, timeoutMs: number): string {
+  if ((error as Error).name === 'TimeoutError') return `timed out after ${timeoutMs} ms`;
+  const cause = (error as { cause?: unknown }).cause;
+  if (cause instanceof EgressRefused) return cause.message;
+  const { code, message } = (cause ?? {}) as { code?: string; message?: string };
+  return code ?? message ?? (error as Error).message;
 }

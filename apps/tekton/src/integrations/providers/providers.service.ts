@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { conflict, notFound, pageFigures, validationFailed, type Page, type PageRequest, type Violation } from '@kaa/server';
+import { EgressPolicy } from '../egress/egress-policy.js';
 import { displayUrl } from '../secrets/mask.js';
 import { SecretBox } from '../secrets/secret-box.js';
 import { INTEGRATIONS_OPTIONS, type IntegrationsOptions, type ProviderType } from '../integrations.options.js';
@@ -19,6 +20,7 @@ export class ProvidersService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(INTEGRATIONS_OPTIONS) options: IntegrationsOptions,
+    private readonly egress: EgressPolicy,
   ) {
     this.secrets = new SecretBox(options.secretsEncryptionKey);
   }
@@ -44,7 +46,7 @@ export class ProvidersService {
 
   async create(tenantId: string, dto: CreateProviderDto): Promise<ProviderView> {
     const timeoutMs = dto.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    check(dto.type, dto.address, dto.secret !== undefined);
+    await this.check(dto.type, dto.address, dto.secret !== undefined, dto.secret);
     const result = await this.repo
       .createQueryBuilder()
       .insert()
@@ -64,7 +66,8 @@ export class ProvidersService {
     const moved = address !== row.address || type !== row.type;
     const kept = moved ? null : row.secretEncrypted;
     const secretEncrypted = dto.secret === undefined ? kept : dto.secret === null ? null : this.secrets.encrypt(dto.secret);
-    check(type, address, secretEncrypted !== null);
+    // A kept secret was checked when it was stored for this very type and address (and every delivery checks it again).
+    await this.check(type, address, secretEncrypted !== null, dto.secret ?? undefined);
     await this.repo.update({ id: row.id }, { type, address, secretEncrypted, timeoutMs: dto.timeoutMs ?? row.timeoutMs });
     return this.get(tenantId, name);
   }
@@ -75,21 +78,30 @@ export class ProvidersService {
     if (users.length > 0) throw conflict(`provider ${name} is used by notifications: ${users.map((u) => u.name).join(', ')}`);
     await this.repo.delete({ id: row.id });
   }
+
+  /**
+   * Every address a provider makes tekton call (the address, and a Slack webhook URL given as the
+   * secret) must be http(s) and somewhere the egress policy allows; messages never echo a secret.
+   */
+  private async check(type: ProviderType, address: string, hasSecret: boolean, newSecret: string | undefined) {
+    const violations: Violation[] = [];
+    const addressRefusal = await this.egress.urlRefusal(address);
+    if (addressRefusal) violations.push({ pointer: '/address', message: addressRefusal });
+    else if (type === 'github' && !isApiBase(address)) violations.push({ pointer: '/address', message: 'must be the GitHub API base URL, without query or fragment' });
+    if (type === 'slack' && newSecret !== undefined) {
+      const webhookRefusal = await this.egress.urlRefusal(newSecret);
+      if (webhookRefusal) violations.push({ pointer: '/secret', message: `the Slack webhook URL ${webhookRefusal.startsWith('must') ? webhookRefusal : `is refused: ${webhookRefusal}`}` });
+    }
+    if ((type === 'generic-hmac' || type === 'github') && !hasSecret) {
+      violations.push({ pointer: '/secret', message: type === 'github' ? 'a github provider needs a token' : 'a generic-hmac provider needs a signing key' });
+    }
+    if (violations.length > 0) throw validationFailed('invalid provider', violations);
+  }
 }
 
-function check(type: ProviderType, address: string, hasSecret: boolean) {
-  const violations: Violation[] = [];
-  let url: URL | undefined;
-  try {
-    url = new URL(address);
-  } catch {
-    // reported below
-  }
-  if (!url || !['http:', 'https:'].includes(url.protocol)) violations.push({ pointer: '/address', message: 'must be an http(s) URL' });
-  if ((type === 'generic-hmac' || type === 'github') && !hasSecret) {
-    violations.push({ pointer: '/secret', message: type === 'github' ? 'a github provider needs a token' : 'a generic-hmac provider needs a signing key' });
-  }
-  if (violations.length > 0) throw validationFailed('invalid provider', violations);
+function isApiBase(address: string): boolean {
+  const url = new URL(address);
+  return !url.search && !url.hash;
 }
 
 export function toView(row: ProviderEntity): ProviderView {

@@ -35,6 +35,19 @@ describe('formats', () => {
     expect(() => buildRequest({ type: 'github', address: 'https://api.github.com', secret: 't', notificationName: 'n' }, { ...event, revision: undefined })).toThrow(SkipDelivery);
   });
 
+  it('takes only valid GitHub names and commit shas into the URL that carries the token', () => {
+    const github = { type: 'github' as const, address: 'https://api.github.com', secret: 't', notificationName: 'n' };
+    for (const source of ['../..', '../../x', 'acme/..', 'acme/.', '-acme/fleet', 'ac--me/fleet', `${'a'.repeat(40)}/fleet`, `acme/${'r'.repeat(101)}`, 'acme/fl%2Fet', 'acme/fleet/extra', 'https://github.com/acme/../../x']) {
+      expect(() => buildRequest(github, { ...event, source })).toThrow(new SkipDelivery('source is not a GitHub repository (owner/repo with valid GitHub names)'));
+    }
+    for (const revision of ['abc123', 'g'.repeat(40), 'a'.repeat(41), '../x']) {
+      expect(() => buildRequest(github, { ...event, revision })).toThrow(SkipDelivery);
+    }
+    expect(repositoryOf(`${'a'.repeat(39)}/${'r'.repeat(100)}`)).toEqual({ owner: 'a'.repeat(39), repo: 'r'.repeat(100) });
+    expect(repositoryOf('my-org/.github')).toEqual({ owner: 'my-org', repo: '.github' });
+    expect(buildRequest(github, { ...event, source: 'Acme-Corp/fleet_v2.x', revision: 'ABC1234' }).url).toBe('https://api.github.com/repos/Acme-Corp/fleet_v2.x/statuses/ABC1234');
+  });
+
   it('maps states and repositories', () => {
     expect(commitState({ ...event, type: 'endpoint-config.applied', data: { statusCode: 400 } })).toBe('failure');
     expect(commitState({ ...event, type: 'endpoint-config.applied', data: { statusCode: 200 } })).toBe('success');

@@ -112,7 +112,17 @@ export function commitState(event: PlatformEvent): 'pending' | 'success' | 'fail
   return 'pending';
 }
 
-/** `owner/repo` from `https://host/owner/repo(.git)` or `owner/repo`. */
+/** GitHub's own rules: alphanumerics and single inner hyphens, at most 39 characters. */
+const GITHUB_OWNER = /^(?=.{1,39}$)[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*$/;
+const GITHUB_REPO = /^[A-Za-z0-9._-]{1,100}$/;
+/** A full (40) or abbreviated (at least 7) SHA-1 commit id. */
+const COMMIT_SHA = /^[0-9a-f]{7,40}$/i;
+
+/**
+ * `owner/repo` from `https://host/owner/repo(.git)` or `owner/repo`, valid as GitHub names: the
+ * parts become path segments of a request carrying the provider's token, so `..`, `.` and
+ * anything else GitHub would not accept never get that far.
+ */
 export function repositoryOf(source: string): { owner: string; repo: string } | undefined {
   let path = source.trim();
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(path)) {
@@ -123,20 +133,22 @@ export function repositoryOf(source: string): { owner: string; repo: string } | 
     }
   }
   const parts = path.replace(/^\/+|\/+$/g, '').replace(/\.git$/, '').split('/');
-  if (parts.length !== 2 || !parts.every((p) => /^[A-Za-z0-9_.-]+$/.test(p))) return undefined;
-  return { owner: parts[0], repo: parts[1] };
+  if (parts.length !== 2) return undefined;
+  const [owner, repo] = parts;
+  if (!GITHUB_OWNER.test(owner) || !GITHUB_REPO.test(repo) || repo === '.' || repo === '..') return undefined;
+  return { owner, repo };
 }
 
 function githubStatus(target: SendTarget, event: PlatformEvent): OutgoingRequest {
   if (!target.secret) throw new Error('github provider has no token');
   if (!event.revision || !event.source) throw new SkipDelivery('event carries no revision and source (X-Kaa-Revision, X-Kaa-Source)');
   const repository = repositoryOf(event.source);
-  if (!repository) throw new SkipDelivery('source is not a GitHub repository (owner/repo)');
-  if (!/^[0-9a-f]{7,64}$/i.test(event.revision)) throw new SkipDelivery('revision is not a commit sha');
+  if (!repository) throw new SkipDelivery('source is not a GitHub repository (owner/repo with valid GitHub names)');
+  if (!COMMIT_SHA.test(event.revision)) throw new SkipDelivery('revision is not a commit sha (7-40 hex digits)');
   const base = target.address.replace(/\/+$/, '');
   const { owner, repo } = repository;
   return {
-    url: `${base}/repos/${encodeURIComponent(owner)}/${encodeURIComponent(repo)}/statuses/${event.revision}`,
+    url: `${base}/repos/${encodeURIComponent(owner)}/${encodeURIComponent(repo)}/statuses/${encodeURIComponent(event.revision)}`,
     headers: {
       ...common(event),
       accept: 'application/vnd.github+json',
