@@ -41,15 +41,30 @@ export interface RunningEcr {
   close(): Promise<void>;
 }
 
+export interface AppConfigFile {
+  kaa: { applications: Record<string, Record<string, unknown>>; tenants?: Record<string, unknown> };
+}
+
+/** The app config with each owned application's `tenantId` set (the application added if missing). */
+export function withOwners(appConfig: AppConfigFile | undefined, owners: Record<string, string> | undefined): AppConfigFile | undefined {
+  if (owners === undefined) return appConfig;
+  const applications = { ...(appConfig?.kaa.applications ?? {}) };
+  for (const [app, tenantId] of Object.entries(owners)) applications[app] = { ...applications[app], tenantId };
+  return { kaa: { ...appConfig?.kaa, applications } };
+}
+
 export async function startEcr(options: {
   issuer: DevIssuer;
   instance?: string;
-  appConfig?: unknown;
+  appConfig?: AppConfigFile;
+  /** Application → owning tenant, written into the app config file (`kaa.applications.{app}.tenantId`). */
+  owners?: Record<string, string>;
   env?: Record<string, string>;
 }): Promise<RunningEcr> {
   const instance = options.instance ?? uniqueName('ecr');
   const tenantsFile = await writeTempFile('tenants.json', JSON.stringify(options.issuer.tenants()));
-  const appConfigFile = options.appConfig === undefined ? undefined : await writeTempFile('ecr-config.json', JSON.stringify(options.appConfig));
+  const appConfig = withOwners(options.appConfig, options.owners);
+  const appConfigFile = appConfig === undefined ? undefined : await writeTempFile('ecr-config.json', JSON.stringify(appConfig));
   const env = loadEcrEnv({
     PORT: '0',
     DATABASE_URL: testDatabaseUrl(),

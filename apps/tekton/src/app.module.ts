@@ -4,6 +4,7 @@ import { NatsModule } from '@kaa/nats';
 import { ObservabilityModule } from '@kaa/observability';
 import { PersistenceModule } from '@kaa/persistence';
 import { ApplicationsModule } from './applications/applications.module.js';
+import { BulkModule } from './bulk/bulk.module.js';
 import { PlatformTenant } from './common/access.js';
 import type { TektonEnv } from './config/env.js';
 import { ConfigsModule } from './configs/configs.module.js';
@@ -33,6 +34,7 @@ export class AppModule {
         ServiceInstancesModule.forRoot(serviceInstances),
         ApplicationsModule,
         ConfigsModule,
+        BulkModule,
         IntegrationsModule.forRoot(env),
       ],
       providers: [

@@ -1,12 +1,10 @@
 import { Body, Controller, Get, HttpCode, Param, Put } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { DataSource } from 'typeorm';
 import { CurrentTenant, RequireScopes } from '@kaa/auth';
 import { badRequest, notFound } from '@kaa/server';
 import { requireAppVersionName } from '../configs/config-keys.js';
 import { DEFAULT_CONFIG_SCOPES } from '../configs/default-config.controller.js';
-import { assertOwnedBy } from '../tenancy/ownership.js';
+import { OwnershipService } from '../tenancy/ownership.js';
 import { EndpointSchemaService } from './endpoint-schema.service.js';
 
 @ApiTags('schemas')
@@ -14,7 +12,7 @@ import { EndpointSchemaService } from './endpoint-schema.service.js';
 export class SchemasController {
   constructor(
     private readonly schemas: EndpointSchemaService,
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly ownership: OwnershipService,
   ) {}
 
   @Get(':appVersionName/schemas')
@@ -22,7 +20,7 @@ export class SchemasController {
   @ApiOperation({ summary: 'The effective endpoint-configuration JSON schema (version schema wins over the application schema)' })
   async getSchema(@CurrentTenant() tenantId: string, @Param('appVersionName') appVersionName: string): Promise<unknown> {
     const ref = requireAppVersionName(appVersionName);
-    await assertOwnedBy(this.dataSource.manager, tenantId, ref.appVersionName, []);
+    this.ownership.assertOwner(tenantId, ref);
     const effective = this.schemas.effective(ref);
     if (effective.schema === undefined) throw notFound(`no endpoint configuration schema for app version ${appVersionName}`);
     return effective.schema;
@@ -35,7 +33,7 @@ export class SchemasController {
   @ApiBody({ schema: { description: 'Any JSON document' } })
   async validate(@CurrentTenant() tenantId: string, @Param('appVersionName') appVersionName: string, @Body() body: unknown): Promise<{ valid: true }> {
     const ref = requireAppVersionName(appVersionName);
-    await assertOwnedBy(this.dataSource.manager, tenantId, ref.appVersionName, []);
+    this.ownership.assertOwner(tenantId, ref);
     if (body === undefined) throw badRequest('the request body must be a JSON document');
     this.schemas.validate(ref, body);
     return { valid: true };
