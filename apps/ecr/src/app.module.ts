@@ -5,7 +5,7 @@ import { ObservabilityModule } from '@kaa/observability';
 import { PersistenceModule } from '@kaa/persistence';
 import type { EcrEnv } from './config/env.js';
 import { ConfigCacheModule } from './configs/config-cache.service.js';
-import { ConfigsModule } from './configs/configs.module.js';
+import { ConfigLimitsModule, ConfigsModule } from './configs/configs.module.js';
 import { dataSourceOptions } from './database/options.js';
 import { HistoryModule } from './history/history.module.js';
 import { MessagingModule } from './messaging/messaging.module.js';
@@ -29,6 +29,7 @@ export class AppModule {
         appConfigSourceModule(env),
         HistoryModule.forRoot({ maxPageSize: env.STATUSES_MAX_PAGE_SIZE }),
         ConfigCacheModule.forRoot({ maxEntries: env.CONFIG_CACHE_ENTRIES, ttlMs: env.CONFIG_CACHE_TTL_MS }),
+        ConfigLimitsModule.forRoot({ configMaxBytes: env.ECR_CONFIG_MAX_BYTES, batchMaxEndpoints: env.ECR_BATCH_MAX_ENDPOINTS }),
         ConfigsModule,
         MessagingModule.forRoot({ consumers: env.CDTP_CONSUMER_INSTANCES }),
       ],

@@ -43,7 +43,11 @@ describe('ecr over 6/CDTP, 9/ELCE and 21/TLE (reference schemas on the wire)', (
 
   beforeAll(async () => {
     issuer = await DevIssuer.start({ tenants: ['acme', PURGED_TENANT] });
-    ecr = await startEcr({ issuer, env: { CDTP_CONSUMER_INSTANCES: `${consumer},other-cmx` } });
+    ecr = await startEcr({
+      issuer,
+      owners: { kettle: 'acme', lamp: 'acme', fan: 'acme', relay: 'acme', marker: 'acme', globex: PURGED_TENANT },
+      env: { CDTP_CONSUMER_INSTANCES: `${consumer},other-cmx` },
+    });
     call = api(ecr.base, await issuer.mint('acme', { scope: ALL_SCOPES }));
     nc = await natsConnection();
     updates = nc.subscribe(cdtp.configUpdated(ecr.instance), {

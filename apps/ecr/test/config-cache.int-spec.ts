@@ -24,11 +24,13 @@ describe('config cache: two replicas of one ecr instance', () => {
   const instance = uniqueName('ecr-cache');
   // A TTL far beyond the test: only change notifications can make a replica forget.
   const env = { CONFIG_CACHE_TTL_MS: '600000' };
+  // Versions `cached-v-t…` and `bulk-v-t…` (uniqueName) are of the applications `cached-v` and `bulk-v`.
+  const owners = { kettle: tenant, 'cached-v': tenant, 'bulk-v': tenant };
 
   beforeAll(async () => {
     issuer = await DevIssuer.start({ tenants: [tenant] });
-    a = await startEcr({ issuer, instance, env });
-    b = await startEcr({ issuer, instance, env });
+    a = await startEcr({ issuer, instance, env, owners });
+    b = await startEcr({ issuer, instance, env, owners });
     nc = await natsConnection();
   });
 

@@ -17,7 +17,7 @@ describe('fuzzing every subscribed subject', () => {
 
   beforeAll(async () => {
     issuer = await DevIssuer.start({ tenants: ['acme'] });
-    ecr = await startEcr({ issuer, env: { CDTP_CONSUMER_INSTANCES: 'fuzz-cmx' } });
+    ecr = await startEcr({ issuer, owners: { kettle: 'acme', fuzz: 'acme' }, env: { CDTP_CONSUMER_INSTANCES: 'fuzz-cmx' } });
     nc = await natsConnection();
   });
 

@@ -17,8 +17,8 @@ describe('two ecr instances (ecr, ecr-eu) on one Postgres and NATS', () => {
   beforeAll(async () => {
     issuer = await DevIssuer.start({ tenants: ['acme', 'globex'] });
     [ecr, eu] = await Promise.all([
-      startEcr({ issuer, instance: uniqueName('ecr') }),
-      startEcr({ issuer, instance: uniqueName('ecr-eu') }),
+      startEcr({ issuer, instance: uniqueName('ecr'), owners: { kettle: 'acme' } }),
+      startEcr({ issuer, instance: uniqueName('ecr-eu'), owners: { kettle: 'globex' } }),
     ]);
     nc = await natsConnection();
   });

@@ -27,6 +27,8 @@ describe('ecr REST', () => {
           },
         },
       },
+      // race: globex's, so its writes reach the database while acme's row appears in the same slot.
+      owners: { kettle: 'acme', strict: 'acme', race: 'globex' },
     });
     call = api(ecr.base, await issuer.mint('acme', { scope: ALL_SCOPES }));
     other = api(ecr.base, await issuer.mint('globex', { scope: ALL_SCOPES }));
@@ -176,8 +178,8 @@ describe('ecr REST', () => {
   });
 
   it("refuses to overwrite a slot another tenant stored after the ownership check (404, theirs kept)", async () => {
-    // Tenant acme stores a slot in a transaction still open while globex writes the same slot:
-    // globex's ownership check cannot see it yet, its upsert waits for the commit, then conflicts.
+    // A row of acme (not the owner) appears in a slot, in a transaction still open while globex,
+    // the version's owner, writes the same slot: globex's upsert waits for the commit, then conflicts.
     const table = (name: string) => `"${ecr.instance}".${name}`;
     for (const attempt of [
       {

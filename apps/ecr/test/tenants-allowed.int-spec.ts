@@ -18,7 +18,7 @@ describe('an ecr instance limited to tenants (TENANTS_ALLOWED)', () => {
 
   beforeAll(async () => {
     issuer = await DevIssuer.start({ tenants: [ACME, GLOBEX] });
-    eu = await startEcr({ issuer, instance: uniqueName('ecr-eu'), env: { TENANTS_ALLOWED: GLOBEX } });
+    eu = await startEcr({ issuer, instance: uniqueName('ecr-eu'), owners: { kettle: GLOBEX, legacy: ACME }, env: { TENANTS_ALLOWED: GLOBEX } });
     nc = await natsConnection();
   });
 

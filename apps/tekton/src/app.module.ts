@@ -4,6 +4,7 @@ import { NatsModule, natsCredentialsFromEnv } from '@kaa/nats';
 import { ObservabilityModule } from '@kaa/observability';
 import { PersistenceModule } from '@kaa/persistence';
 import { ApplicationsModule } from './applications/applications.module.js';
+import { BulkModule } from './bulk/bulk.module.js';
 import { PlatformTenant } from './common/access.js';
 import { TektonLimits } from './common/limits.js';
 import type { TektonEnv } from './config/env.js';
@@ -34,6 +35,7 @@ export class AppModule {
         ServiceInstancesModule.forRoot(serviceInstances),
         ApplicationsModule,
         ConfigsModule,
+        BulkModule,
         IntegrationsModule.forRoot(env),
       ],
       providers: [

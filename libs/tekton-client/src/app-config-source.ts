@@ -23,6 +23,20 @@ export interface ConfigChange {
 }
 
 /**
+ * Who owns each application and app version: Tekton's registry (`GET /bulk`), or the `tenantId`
+ * of each application in a file.
+ */
+export interface AppOwners {
+  /** Application name → tenant id. */
+  applications: Record<string, string>;
+  /**
+   * App version name → tenant id, as the registry lists them; `undefined` when versions are not
+   * listed (a file), so every `{app}-{suffix}` belongs to its application's tenant.
+   */
+  versions?: Record<string, string>;
+}
+
+/**
  * What a Tekton consumer sees: the current tree and a change stream. Implemented by the
  * REST/SCMP client and by a file source for running without Tekton.
  */
@@ -32,6 +46,12 @@ export abstract class AppConfigSource {
   abstract current(): ServiceConfigTree;
   /** Registers a listener called after the tree changed; returns an unregister function. */
   abstract onChange(listener: (change: ConfigChange) => void): () => void;
+  /** Who owns what; refreshed before the change listeners hear of it. Nobody, unless the source reads owners. */
+  owners(): AppOwners {
+    return emptyOwners();
+  }
 }
+
+export const emptyOwners = (): AppOwners => ({ applications: {}, versions: {} });
 
 export const emptyTree = (): ServiceConfigTree => ({ applications: {}, tenants: {} });

@@ -37,12 +37,20 @@ describe('FileAppConfigSource', () => {
     ['kaa:\n  applications:\n    kettle: 3', '`kaa.applications.kettle` must be a map'],
     ['kaa:\n  applications:\n    kettle:\n      versions: [a]', '`kaa.applications.kettle.versions` must be a map'],
     ['kaa: {applications: {', 'not valid YAML or JSON'],
+    ['kaa:\n  applications:\n    kettle:\n      tenantId: 7', '`kaa.applications.kettle.tenantId` must be a tenant id'],
   ])('refuses to start on a malformed file (%s)', async (content, reason) => {
     const path = await writeTempFile('bad.yaml', content);
     const sut = new FileAppConfigSource({ path });
     const failure = sut.start();
     await expect(failure).rejects.toThrow(AppConfigFileError);
     await expect(failure).rejects.toThrow(reason);
+  });
+
+  it("names each application's owner (tenantId); versions are not listed, so each belongs to its application's", async () => {
+    const path = await writeTempFile('ecr.json', JSON.stringify({ kaa: { applications: { kettle: { tenantId: 'acme' }, lamp: {} } } }));
+    const sut = new FileAppConfigSource({ path });
+    await sut.start();
+    expect(sut.owners()).toEqual({ applications: { kettle: 'acme' } });
   });
 
   it('refuses to start when the file is missing', async () => {

@@ -2,7 +2,7 @@ import { watch, type FSWatcher } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { parse } from 'yaml';
-import { AppConfigSource, emptyTree, type ApplicationConfigNode, type ConfigChange, type ServiceConfigTree } from './app-config-source.js';
+import { AppConfigSource, emptyTree, type AppOwners, type ApplicationConfigNode, type ConfigChange, type ServiceConfigTree } from './app-config-source.js';
 
 export interface FileAppConfigSourceOptions {
   /** YAML or JSON: `{kaa: {applications: {...}, tenants?: {...}}}`, the tree Tekton serves for the instance. */
@@ -47,6 +47,10 @@ export function parseServiceConfigTree(path: string, text: string): ServiceConfi
   if (!isObject(apps)) throw new AppConfigFileError(path, '`kaa.applications` must be a map of application names');
   for (const [appName, node] of Object.entries(apps)) {
     if (!isObject(node)) throw new AppConfigFileError(path, `\`kaa.applications.${appName}\` must be a map`);
+    const tenantId = node['tenantId'];
+    if (tenantId !== undefined && (typeof tenantId !== 'string' || tenantId === '')) {
+      throw new AppConfigFileError(path, `\`kaa.applications.${appName}.tenantId\` must be a tenant id`);
+    }
     const versions = node['versions'];
     if (versions !== undefined && versions !== null) {
       if (!isObject(versions)) throw new AppConfigFileError(path, `\`kaa.applications.${appName}.versions\` must be a map of version names`);
@@ -67,6 +71,18 @@ export function parseServiceConfigTree(path: string, text: string): ServiceConfi
     tenants[tenantId] = { config: node['config'] ?? {} };
   }
   return { applications, tenants };
+}
+
+/**
+ * The owners a file declares: `kaa.applications.{app}.tenantId`. A file lists no registry of
+ * versions, so every version `{app}-{suffix}` belongs to its application's tenant.
+ */
+export function ownersOfTree(tree: ServiceConfigTree): AppOwners {
+  const applications: Record<string, string> = {};
+  for (const [appName, node] of Object.entries(tree.applications)) {
+    if (typeof node['tenantId'] === 'string') applications[appName] = node['tenantId'];
+  }
+  return { applications };
 }
 
 const K8S_DATA_LINK = '..data';
@@ -108,6 +124,10 @@ export class FileAppConfigSource extends AppConfigSource {
 
   current(): ServiceConfigTree {
     return this.tree;
+  }
+
+  override owners(): AppOwners {
+    return ownersOfTree(this.tree);
   }
 
   onChange(listener: (change: ConfigChange) => void): () => void {

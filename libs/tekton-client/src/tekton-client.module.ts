@@ -19,6 +19,8 @@ export interface TektonClientModuleOptions {
   scope?: string;
   /** See {@link TektonConfigClientOptions.startTimeoutMs}. */
   startTimeoutMs?: number;
+  /** See {@link TektonConfigClientOptions.readOwners}. */
+  readOwners?: boolean;
   /** Start on application bootstrap (default true); a start failure then fails the boot. */
   autoStart?: boolean;
 }
@@ -65,6 +67,7 @@ export class TektonClientModule {
               nats,
               logger: logger.child({ component: 'tekton-client' }),
               startTimeoutMs: options.startTimeoutMs,
+              readOwners: options.readOwners,
             });
           },
         },

@@ -8,7 +8,7 @@ import {
   serviceSpecificConfigurationUpdateEventCodec,
   type ScmpScopeFields,
 } from '@kaa/protocols';
-import { AppConfigSource, emptyTree, type ApplicationConfigNode, type ConfigChange, type ServiceConfigTree } from './app-config-source.js';
+import { AppConfigSource, emptyOwners, emptyTree, type AppOwners, type ApplicationConfigNode, type ConfigChange, type ServiceConfigTree } from './app-config-source.js';
 
 export interface TektonConfigClientOptions {
   /** Tekton's base URL without `/api/v1`, e.g. `http://tekton:8081`. */
@@ -27,6 +27,17 @@ export interface TektonConfigClientOptions {
   startTimeoutMs?: number;
   /** Per-request timeout (default 10 000 ms). */
   requestTimeoutMs?: number;
+  /**
+   * Also read who owns each application and version (`GET /bulk`, scope `kaa:application:read`),
+   * with the tree; for consumers serving several tenants. Default false.
+   */
+  readOwners?: boolean;
+}
+
+/** One application of the registry: its tenant and version names. */
+interface OwnedApp {
+  tenantId: string;
+  versions: string[];
 }
 
 type Json = Record<string, unknown>;
@@ -46,6 +57,8 @@ const isObject = (value: unknown): value is Json => value !== null && typeof val
  */
 export class TektonConfigClient extends AppConfigSource {
   private tree: ServiceConfigTree = emptyTree();
+  private registry = new Map<string, OwnedApp>();
+  private ownerMaps: AppOwners = emptyOwners();
   private readonly listeners = new Set<(change: ConfigChange) => void>();
   private readonly cleanups: (() => void)[] = [];
   private queue: Promise<unknown> = Promise.resolve();
@@ -98,6 +111,10 @@ export class TektonConfigClient extends AppConfigSource {
     return () => this.listeners.delete(listener);
   }
 
+  override owners(): AppOwners {
+    return this.ownerMaps;
+  }
+
   // ---- notices ------------------------------------------------------------------------------
 
   private onBroadcast(msg: InboundMessage): HandlerOutcome {
@@ -148,7 +165,9 @@ export class TektonConfigClient extends AppConfigSource {
     const instance = this.options.instanceName;
     const apps = await this.get(`/app-configs?serviceInstanceName=${encodeURIComponent(instance)}`);
     const tenants = await this.get(`/tenant-configs?serviceInstanceName=${encodeURIComponent(instance)}`);
+    const registry = this.options.readOwners ? this.registryOf(await this.get('/bulk')) : undefined;
     this.tree = { applications: this.applicationsOf(apps), tenants: this.tenantsOf(tenants) };
+    if (registry) this.setRegistry(registry);
     this.emit({ scope: 'all', reason });
   }
 
@@ -157,6 +176,12 @@ export class TektonConfigClient extends AppConfigSource {
     const tenant = encodeURIComponent(tenantId);
     const tenants = this.tenantsOf(await this.get(`/tenant-configs?serviceInstanceName=${instance}&tenantId=${tenant}`));
     const apps = this.applicationsOf(await this.get(`/app-configs?serviceInstanceName=${instance}&tenantId=${tenant}`));
+    if (this.options.readOwners) {
+      const owned = this.registryOf(await this.get(`/bulk?tenantId=${tenant}`));
+      const registry = new Map([...this.registry].filter(([, app]) => app.tenantId !== tenantId));
+      for (const [name, app] of owned) registry.set(name, app);
+      this.setRegistry(registry);
+    }
     const nextTenants = { ...this.tree.tenants };
     if (tenants[tenantId]) nextTenants[tenantId] = tenants[tenantId];
     else delete nextTenants[tenantId];
@@ -168,6 +193,7 @@ export class TektonConfigClient extends AppConfigSource {
     const body = await this.get(`/app-configs/applications/${encodeURIComponent(appName)}?serviceInstanceName=${encodeURIComponent(this.options.instanceName)}`);
     const applications = { ...this.tree.applications };
     const config = this.applicationsOf(body)[appName];
+    if (this.options.readOwners) await this.refreshOwnersOf(appName);
     if (config === undefined) delete applications[appName];
     else applications[appName] = { ...config, versions: applications[appName]?.versions ?? {} };
     this.tree = { ...this.tree, applications };
@@ -176,6 +202,7 @@ export class TektonConfigClient extends AppConfigSource {
 
   private async reloadVersion(tenantId: string, appName: string, version: string) {
     if (!this.tree.applications[appName]) await this.reloadApp(tenantId, appName);
+    else if (this.options.readOwners) await this.refreshOwnersOf(appName);
     const path = `/app-configs/applications/${encodeURIComponent(appName)}/app-versions/${encodeURIComponent(version)}`;
     const body = await this.get(`${path}?serviceInstanceName=${encodeURIComponent(this.options.instanceName)}`);
     const config = this.applicationsOf(body)[appName]?.versions?.[version];
@@ -199,6 +226,46 @@ export class TektonConfigClient extends AppConfigSource {
       result[name] = { ...node, ...(versions ? { versions } : {}) };
     }
     return result;
+  }
+
+  /** One application's entry of the registry, re-read (gone when Tekton answers 404). */
+  private async refreshOwnersOf(appName: string) {
+    const owned = this.registryOf(await this.get(`/bulk?appName=${encodeURIComponent(appName)}`));
+    const registry = new Map(this.registry);
+    registry.delete(appName);
+    const app = owned.get(appName);
+    if (app) registry.set(appName, app);
+    this.setRegistry(registry);
+  }
+
+  /** `GET /bulk` → application → {tenant, versions}; undefined (404) = nothing visible. */
+  private registryOf(body: Json | undefined): Map<string, OwnedApp> {
+    const registry = new Map<string, OwnedApp>();
+    const tenants = body?.['tenants'];
+    if (!Array.isArray(tenants)) return registry;
+    for (const tenant of tenants) {
+      if (!isObject(tenant) || typeof tenant['tenantId'] !== 'string' || !Array.isArray(tenant['applications'])) continue;
+      for (const app of tenant['applications']) {
+        if (!isObject(app) || typeof app['name'] !== 'string') continue;
+        const versions = Array.isArray(app['versions']) ? app['versions'] : [];
+        registry.set(app['name'], {
+          tenantId: tenant['tenantId'],
+          versions: versions.flatMap((v) => (typeof v === 'string' ? [v] : isObject(v) && typeof v['name'] === 'string' ? [v['name']] : [])),
+        });
+      }
+    }
+    return registry;
+  }
+
+  private setRegistry(registry: Map<string, OwnedApp>) {
+    this.registry = registry;
+    const applications: Record<string, string> = {};
+    const versions: Record<string, string> = {};
+    for (const [name, app] of registry) {
+      applications[name] = app.tenantId;
+      for (const version of app.versions) versions[version] = app.tenantId;
+    }
+    this.ownerMaps = { applications, versions };
   }
 
   private tenantsOf(body: Json | undefined): Record<string, { config: unknown }> {

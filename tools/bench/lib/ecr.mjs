@@ -38,7 +38,7 @@ export function realisticConfig(endpointId = '__EP__') {
 /** The `kaa.applications` tree ECR reads instead of Tekton (APP_CONFIG_FILE). */
 export function writeEcrTree(dir) {
   const file = join(dir, 'ecr-app-config.json');
-  const tree = { kaa: { applications: { [APP]: { 'endpoint-configuration': { 'schema-required': false }, versions: { [APP_VERSION]: {} } } } } };
+  const tree = { kaa: { applications: { [APP]: { tenantId: TENANT, 'endpoint-configuration': { 'schema-required': false }, versions: { [APP_VERSION]: {} } } } } };
   writeFileSync(file, JSON.stringify(tree));
   return file;
 }

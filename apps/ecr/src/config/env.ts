@@ -31,6 +31,10 @@ export const envShape = {
   CONFIG_CACHE_ENTRIES: z.coerce.number().int().min(0).default(10_000),
   /** Longest a cached lookup is served; changes are normally announced to every replica at once. */
   CONFIG_CACHE_TTL_MS: z.coerce.number().int().min(100).default(60_000),
+  /** Endpoint ids one `PUT /endpoints/batch` may name (one transaction, one ConfigUpdated each). */
+  ECR_BATCH_MAX_ENDPOINTS: z.coerce.number().int().min(1).default(1000),
+  /** Largest configuration (default or endpoint) stored, in bytes of its JSON text. */
+  ECR_CONFIG_MAX_BYTES: z.coerce.number().int().min(2).default(256 * 1024),
   STATUSES_MAX_PAGE_SIZE: z.coerce.number().int().min(1).max(1000).default(100),
 };
 

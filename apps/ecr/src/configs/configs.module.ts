@@ -1,7 +1,7 @@
-import { Module } from '@nestjs/common';
+import { DynamicModule, Global, Module } from '@nestjs/common';
 import { ConfigUpdatedPublisher } from '../messaging/config-updated.publisher.js';
 import { SchemasModule } from '../schemas/schemas.module.js';
-import { ConfigsService } from './configs.service.js';
+import { CONFIG_LIMITS, ConfigsService, type ConfigLimits } from './configs.service.js';
 import { DefaultConfigController } from './default-config.controller.js';
 import { EndpointConfigController } from './endpoint-config.controller.js';
 
@@ -12,3 +12,12 @@ import { EndpointConfigController } from './endpoint-config.controller.js';
   exports: [ConfigsService],
 })
 export class ConfigsModule {}
+
+/** The write limits, for whichever module instance of ConfigsService is built. */
+@Global()
+@Module({})
+export class ConfigLimitsModule {
+  static forRoot(limits: ConfigLimits): DynamicModule {
+    return { module: ConfigLimitsModule, providers: [{ provide: CONFIG_LIMITS, useValue: limits }], exports: [CONFIG_LIMITS] };
+  }
+}

@@ -2,14 +2,13 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
-import { badRequest, notFound, pageFigures, type Page, type PageRequest } from '@kaa/server';
+import { badRequest, DomainError, notFound, pageFigures, type Page, type PageRequest } from '@kaa/server';
 import { queryPrepared } from '@kaa/persistence';
 import { ConfigUpdatedPublisher, type UpdatedConfig } from '../messaging/config-updated.publisher.js';
 import { ConfigCacheService } from './config-cache.service.js';
 import type { ConfigChange } from './config-changes.js';
 import { EndpointSchemaService } from '../schemas/endpoint-schema.service.js';
-import { assertOwnedBy } from '../tenancy/ownership.js';
-import { TenantScope } from '../tenancy/tenant-scope.js';
+import { OwnershipService } from '../tenancy/ownership.js';
 import { DEFAULT_CONFIG_NAME, type AppVersionRef } from './config-keys.js';
 import type { StoredConfig } from './config-view.js';
 import { checkIfMatch } from './etag.js';
@@ -30,11 +29,13 @@ export interface DefaultKey {
   name: string;
 }
 
-/** Serializes the request body; `undefined` (no body) is not a JSON document. */
-function serialize(document: unknown): string {
-  if (document === undefined) throw badRequest('the request body must be a JSON document');
-  return JSON.stringify(document);
+/** Limits on what one write may store (`ECR_CONFIG_MAX_BYTES`, `ECR_BATCH_MAX_ENDPOINTS`). */
+export interface ConfigLimits {
+  configMaxBytes: number;
+  batchMaxEndpoints: number;
 }
+
+export const CONFIG_LIMITS = Symbol('ecr:config-limits');
 
 /**
  * Endpoint configurations and app-version defaults. Every write validates against the effective
@@ -48,15 +49,28 @@ export class ConfigsService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly schemas: EndpointSchemaService,
     private readonly publisher: ConfigUpdatedPublisher,
-    @Inject(TenantScope) private readonly scope: TenantScope,
+    private readonly ownership: OwnershipService,
     private readonly cache: ConfigCacheService,
+    @Inject(CONFIG_LIMITS) private readonly limits: ConfigLimits,
   ) {}
+
+  /** Serializes the request body; `undefined` (no body) is not a JSON document; 413 above the size limit. */
+  private serialize(document: unknown): string {
+    if (document === undefined) throw badRequest('the request body must be a JSON document');
+    const config = JSON.stringify(document);
+    const bytes = Buffer.byteLength(config, 'utf8');
+    if (bytes > this.limits.configMaxBytes) {
+      throw new DomainError('PAYLOAD_TOO_LARGE', `the configuration is ${bytes} bytes as JSON; at most ${this.limits.configMaxBytes} are stored (ECR_CONFIG_MAX_BYTES)`);
+    }
+    return config;
+  }
 
   // --- endpoint configurations -------------------------------------------------------------
 
   async getEndpointConfig(tenantId: string, key: EndpointKey): Promise<StoredConfig> {
-    // Read (and cached) whatever tenant owns the slot; another tenant's row is not found.
+    // Read (and cached) whatever tenant wrote the slot; a row of anyone but the owner is not found.
     const { endpointId, ref, name } = key;
+    this.ownership.assertOwner(tenantId, ref);
     const row = await this.cache.lookup(slotOf('own', endpointId, ref.appVersionName, name), async () => {
       const [found] = await queryPrepared<StoredConfig>(
         this.dataSource,
@@ -70,6 +84,7 @@ export class ConfigsService {
   }
 
   async listEndpointConfigs(tenantId: string, endpointId: string, ref: AppVersionRef, request: PageRequest): Promise<Page<StoredConfig>> {
+    this.ownership.assertOwner(tenantId, ref);
     const where = 'FROM endpoint_config WHERE endpoint_id = $1 AND app_version_name = $2 AND tenant_id = $3';
     const params = [endpointId, ref.appVersionName, tenantId];
     const [content, [{ total }]] = await Promise.all([
@@ -80,11 +95,11 @@ export class ConfigsService {
   }
 
   async putEndpointConfig(tenantId: string, key: EndpointKey, document: unknown, ifMatch?: string): Promise<StoredConfig> {
-    const config = serialize(document);
+    const config = this.serialize(document);
+    // Ownership first: another tenant must not learn how its config violates the schema.
+    this.ownership.assertOwner(tenantId, key.ref);
+    this.schemas.validate(key.ref, document);
     return this.afterCommit(endpointsChanged([[key.ref.appVersionName, key.endpointId]]), async (manager) => {
-      // Ownership first: another tenant must not learn how its config violates the schema.
-      await assertOwnedBy(manager, tenantId, key.ref.appVersionName, [key.endpointId]);
-      this.schemas.validate(key.ref, document);
       const [current] = await manager.query(
         `SELECT config_id AS "configId" FROM endpoint_config WHERE endpoint_id = $1 AND app_version_name = $2 AND name = $3 FOR UPDATE`,
         [key.endpointId, key.ref.appVersionName, key.name],
@@ -97,6 +112,7 @@ export class ConfigsService {
   }
 
   async deleteEndpointConfig(tenantId: string, key: EndpointKey, ifMatch?: string): Promise<void> {
+    this.ownership.assertOwner(tenantId, key.ref);
     await this.afterCommit(endpointsChanged([[key.ref.appVersionName, key.endpointId]]), async (manager) => {
       const [current] = await manager.query(
         `SELECT config_id AS "configId" FROM endpoint_config
@@ -108,18 +124,22 @@ export class ConfigsService {
       await manager.query('DELETE FROM endpoint_config WHERE config_id = $1', [current.configId]);
       if (key.name !== DEFAULT_CONFIG_NAME) return;
       // The endpoint falls back to the default: that is its new configuration.
-      const fallback = await this.findDefault(manager, key.ref.appVersionName, key.name);
+      const fallback = await this.findDefault(manager, tenantId, key.ref.appVersionName, key.name);
       if (fallback) await this.publisher.enqueue(manager, [{ ...updateOf(fallback), endpointId: key.endpointId }]);
     });
   }
 
   /** One config to many endpoints of one or more app versions, in one transaction. */
   async putBatch(tenantId: string, name: string, document: unknown, endpoints: Map<AppVersionRef, string[]>): Promise<StoredConfig[]> {
-    const config = serialize(document);
+    const count = [...endpoints.values()].reduce((sum, ids) => sum + ids.length, 0);
+    if (count > this.limits.batchMaxEndpoints) {
+      throw new DomainError('PAYLOAD_TOO_LARGE', `the batch names ${count} endpoint ids; at most ${this.limits.batchMaxEndpoints} per request (ECR_BATCH_MAX_ENDPOINTS)`);
+    }
+    const config = this.serialize(document);
+    for (const ref of endpoints.keys()) this.ownership.assertOwner(tenantId, ref);
+    for (const ref of endpoints.keys()) this.schemas.validate(ref, document);
     const changed = endpointsChanged([...endpoints].flatMap(([ref, ids]) => ids.map((id): [string, string] => [ref.appVersionName, id])));
     return this.afterCommit(changed, async (manager) => {
-      for (const [ref, endpointIds] of endpoints) await assertOwnedBy(manager, tenantId, ref.appVersionName, endpointIds);
-      for (const ref of endpoints.keys()) this.schemas.validate(ref, document);
       const stored: StoredConfig[] = [];
       for (const [ref, endpointIds] of endpoints) {
         for (const endpointId of new Set(endpointIds)) {
@@ -134,6 +154,7 @@ export class ConfigsService {
   // --- app-version defaults ----------------------------------------------------------------
 
   async getDefaultConfig(tenantId: string, key: DefaultKey): Promise<StoredConfig> {
+    this.ownership.assertOwner(tenantId, key.ref);
     const [row] = await this.dataSource.query(
       `SELECT ${DEFAULT_COLUMNS} FROM default_config WHERE app_version_name = $1 AND name = $2 AND tenant_id = $3`,
       [key.ref.appVersionName, key.name, tenantId],
@@ -143,6 +164,7 @@ export class ConfigsService {
   }
 
   async listDefaultConfigs(tenantId: string, ref: AppVersionRef, request: PageRequest): Promise<Page<StoredConfig>> {
+    this.ownership.assertOwner(tenantId, ref);
     const where = 'FROM default_config WHERE app_version_name = $1 AND tenant_id = $2';
     const params = [ref.appVersionName, tenantId];
     const [content, [{ total }]] = await Promise.all([
@@ -153,10 +175,10 @@ export class ConfigsService {
   }
 
   async putDefaultConfig(tenantId: string, key: DefaultKey, document: unknown, ifMatch?: string): Promise<StoredConfig> {
-    const config = serialize(document);
+    const config = this.serialize(document);
+    this.ownership.assertOwner(tenantId, key.ref);
+    this.schemas.validate(key.ref, document);
     return this.afterCommit(versionChanged(key.ref.appVersionName), async (manager) => {
-      await assertOwnedBy(manager, tenantId, key.ref.appVersionName, []);
-      this.schemas.validate(key.ref, document);
       const [current] = await manager.query(
         `SELECT config_id AS "configId" FROM default_config WHERE app_version_name = $1 AND name = $2 FOR UPDATE`,
         [key.ref.appVersionName, key.name],
@@ -171,7 +193,8 @@ export class ConfigsService {
          RETURNING ${DEFAULT_COLUMNS}`,
         [randomUUID(), tenantId, key.ref.appVersionName, key.name, config, now],
       );
-      // No row: another tenant stored that name after the ownership check (a race), so it is theirs.
+      // No row: the slot holds another tenant's row (written before ownership came from the
+      // registry, or concurrently): never overwritten, never served.
       if (!stored) throw notFound(`app version ${key.ref.appVersionName} not found`);
       if (current && key.name === DEFAULT_CONFIG_NAME) await this.fanOutDefault(manager, current.configId, stored as StoredConfig);
       return stored as StoredConfig;
@@ -179,6 +202,7 @@ export class ConfigsService {
   }
 
   async deleteDefaultConfig(tenantId: string, key: DefaultKey, ifMatch?: string): Promise<void> {
+    this.ownership.assertOwner(tenantId, key.ref);
     await this.afterCommit(versionChanged(key.ref.appVersionName), async (manager) => {
       const [current] = await manager.query(
         `SELECT config_id AS "configId" FROM default_config WHERE app_version_name = $1 AND name = $2 AND tenant_id = $3 FOR UPDATE`,
@@ -192,20 +216,22 @@ export class ConfigsService {
 
   // --- 6/CDTP ---------------------------------------------------------------------------
 
-  /** The endpoint's own config, else the app version's default; rows of tenants not served are ignored. */
+  /** The endpoint's own config, else the app version's default; only the version owner's rows, if served here. */
   async effectiveConfig(endpointId: string, appVersionName: string, name: string): Promise<StoredConfig | undefined> {
-    const row = await this.cache.lookup(slotOf('effective', endpointId, appVersionName, name), async () => {
+    const owner = this.ownership.servedOwner(appVersionName);
+    if (owner === undefined) return undefined;
+    // The owner is part of the key: a change of owner never serves the previous owner's rows.
+    const row = await this.cache.lookup(slotOf('effective', endpointId, appVersionName, name, owner), async () => {
       // The endpoint's own config wins over its app version's default: one round trip for both.
-      const params: unknown[] = [endpointId, appVersionName, name];
-      const inScope = this.scope.condition('tenant_id', params);
+      const params: unknown[] = [endpointId, appVersionName, name, owner];
       const [found] = await queryPrepared<StoredConfig>(
         this.dataSource,
         `SELECT "configId", "tenantId", "endpointId", "appVersionName", name, config, "createdDate", "updatedDate" FROM (
            SELECT ${ENDPOINT_COLUMNS}, 0 AS rank FROM endpoint_config
-           WHERE endpoint_id = $1 AND app_version_name = $2 AND name = $3 AND ${inScope}
+           WHERE endpoint_id = $1 AND app_version_name = $2 AND name = $3 AND tenant_id = $4
            UNION ALL
            SELECT ${DEFAULT_COLUMNS}, 1 AS rank FROM default_config
-           WHERE app_version_name = $2 AND name = $3 AND ${inScope}
+           WHERE app_version_name = $2 AND name = $3 AND tenant_id = $4
          ) effective ORDER BY rank LIMIT 1`,
         params,
       );
@@ -214,17 +240,18 @@ export class ConfigsService {
     return row ?? undefined;
   }
 
-  /** A config this service stored for that endpoint (own or default), by id; for confirmations. */
+  /** A config of the version's owner for that endpoint (own or default), by id; for confirmations. */
   async findById(endpointId: string, appVersionName: string, configId: string): Promise<StoredConfig | undefined> {
-    const params: unknown[] = [endpointId, appVersionName, configId];
+    const owner = this.ownership.servedOwner(appVersionName);
+    if (owner === undefined) return undefined;
     const [row] = await this.dataSource.query(
       `SELECT ${ENDPOINT_COLUMNS} FROM endpoint_config
-       WHERE endpoint_id = $1 AND app_version_name = $2 AND config_id = $3 AND ${this.scope.condition('tenant_id', params)}
+       WHERE endpoint_id = $1 AND app_version_name = $2 AND config_id = $3 AND tenant_id = $4
        UNION ALL
        SELECT ${DEFAULT_COLUMNS} FROM default_config
-       WHERE app_version_name = $2 AND config_id = $3 AND ${this.scope.condition('tenant_id', params)}
+       WHERE app_version_name = $2 AND config_id = $3 AND tenant_id = $4
        LIMIT 1`,
-      params,
+      [endpointId, appVersionName, configId, owner],
     );
     return row as StoredConfig | undefined;
   }
@@ -244,11 +271,10 @@ export class ConfigsService {
     }
   }
 
-  private async findDefault(manager: EntityManager, appVersionName: string, name: string): Promise<StoredConfig | undefined> {
-    const params: unknown[] = [appVersionName, name];
+  private async findDefault(manager: EntityManager, tenantId: string, appVersionName: string, name: string): Promise<StoredConfig | undefined> {
     const [row] = await manager.query(
-      `SELECT ${DEFAULT_COLUMNS} FROM default_config WHERE app_version_name = $1 AND name = $2 AND ${this.scope.condition('tenant_id', params)}`,
-      params,
+      `SELECT ${DEFAULT_COLUMNS} FROM default_config WHERE app_version_name = $1 AND name = $2 AND tenant_id = $3`,
+      [appVersionName, name, tenantId],
     );
     return row as StoredConfig | undefined;
   }
@@ -269,7 +295,8 @@ export class ConfigsService {
        RETURNING ${ENDPOINT_COLUMNS}`,
       [randomUUID(), tenantId, endpointId, appVersionName, name, config, new Date()],
     );
-    // No row: another tenant stored that slot after the ownership check (a race), so it is theirs.
+    // No row: the slot holds another tenant's row (written before ownership came from the
+    // registry, or concurrently): never overwritten, never served.
     if (!stored) throw notFound(`endpoint ${endpointId} or app version ${appVersionName} not found`);
     return stored as StoredConfig;
   }
@@ -285,12 +312,12 @@ export class ConfigsService {
       `SELECT latest.endpoint_id AS "endpointId" FROM (
          SELECT DISTINCT ON (endpoint_id) endpoint_id, config_id
          FROM config_status
-         WHERE app_version_name = $1 AND config_name = $2
+         WHERE app_version_name = $1 AND config_name = $2 AND tenant_id = $4
          ORDER BY endpoint_id, GREATEST(last_dispatched_date, last_confirmed_date) DESC NULLS LAST, id DESC
        ) latest
        WHERE latest.config_id = $3
-         AND NOT EXISTS (SELECT 1 FROM endpoint_config e WHERE e.endpoint_id = latest.endpoint_id AND e.app_version_name = $1 AND e.name = $2)`,
-      [next.appVersionName, next.name, previousId],
+         AND NOT EXISTS (SELECT 1 FROM endpoint_config e WHERE e.endpoint_id = latest.endpoint_id AND e.app_version_name = $1 AND e.name = $2 AND e.tenant_id = $4)`,
+      [next.appVersionName, next.name, previousId, next.tenantId],
     );
     await this.publisher.enqueue(
       manager,
@@ -299,11 +326,11 @@ export class ConfigsService {
   }
 }
 
-const slotOf = (kind: 'own' | 'effective', endpointId: string, appVersionName: string, name: string) => ({
+const slotOf = (kind: 'own' | 'effective', endpointId: string, appVersionName: string, name: string, owner = '') => ({
   appVersionName,
   endpointId,
   // NUL cannot occur in ids (refused on every path), so it separates the parts unambiguously.
-  key: `${kind}\u0000${endpointId}\u0000${appVersionName}\u0000${name}`,
+  key: `${kind}\u0000${endpointId}\u0000${appVersionName}\u0000${name}\u0000${owner}`,
 });
 
 const endpointsChanged = (endpoints: [string, string][]): ConfigChange => ({ kind: 'endpoints', endpoints });

@@ -1,8 +1,8 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { GroupCommit, queryPrepared } from '@kaa/persistence';
-import { TenantScope } from '../tenancy/tenant-scope.js';
+import { OwnershipService } from '../tenancy/ownership.js';
 import type { ConfigStatusValue } from './config-status.entity.js';
 
 export interface DispatchedConfig {
@@ -75,7 +75,7 @@ export class HistoryService {
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    @Inject(TenantScope) private readonly scope: TenantScope,
+    private readonly ownership: OwnershipService,
   ) {}
 
   /**
@@ -135,21 +135,25 @@ export class HistoryService {
    */
   async recordConfirmation(confirmation: Confirmation, known?: DispatchedConfig): Promise<boolean> {
     const status: ConfigStatusValue = isSuccess(confirmation.statusCode) ? 'APPLIED' : 'REJECTED';
-    const params: unknown[] = [confirmation.endpointId, confirmation.appVersionName, confirmation.configId, status, confirmation.statusCode, confirmation.reasonPhrase];
+    // Only the owner's history: a version nobody owns (or not served here) has none to confirm.
+    const owner = this.ownership.servedOwner(confirmation.appVersionName);
+    if (owner === undefined) return false;
+    const params: unknown[] = [confirmation.endpointId, confirmation.appVersionName, confirmation.configId, status, confirmation.statusCode, confirmation.reasonPhrase, owner];
     const updated: unknown[] = await this.dataSource.query(
       `UPDATE config_status SET status = $4, last_confirmed_date = now(), confirmation_status_code = $5, confirmation_reason_phrase = $6
-       WHERE endpoint_id = $1 AND app_version_name = $2 AND config_id = $3 AND ${this.scope.condition('tenant_id', params)}
+       WHERE endpoint_id = $1 AND app_version_name = $2 AND config_id = $3 AND tenant_id = $7
        RETURNING id`,
       params,
     );
     if (firstResult(updated).length > 0) return true;
-    if (!known) return false;
+    if (!known || known.tenantId !== owner) return false;
     await this.dataSource.query(
       `INSERT INTO config_status (tenant_id, endpoint_id, app_version_name, config_id, config_name, config, status,
                                   last_confirmed_date, confirmation_status_code, confirmation_reason_phrase)
        VALUES ($1, $2, $3, $4, $5, $6, $7, now(), $8, $9)
        ON CONFLICT (endpoint_id, app_version_name, config_id) DO UPDATE SET status = $7, last_confirmed_date = now(),
-         confirmation_status_code = $8, confirmation_reason_phrase = $9`,
+         confirmation_status_code = $8, confirmation_reason_phrase = $9
+       WHERE config_status.tenant_id = EXCLUDED.tenant_id`,
       [known.tenantId, known.endpointId, known.appVersionName, known.configId, known.configName, known.config, status, confirmation.statusCode, confirmation.reasonPhrase],
     );
     return true;
@@ -161,8 +165,9 @@ export class HistoryService {
     page: number,
     size: number,
   ): Promise<StatusPage> {
-    const params: unknown[] = [tenantId, filter.endpointId];
-    let where = 'tenant_id = $1 AND endpoint_id = $2';
+    // Only versions of the tenant's own applications: rows it wrote under another's are not its.
+    const params: unknown[] = [tenantId, filter.endpointId, this.ownership.applicationsOf(tenantId)];
+    let where = `tenant_id = $1 AND endpoint_id = $2 AND substring(app_version_name from '^(.*)-[a-z0-9]+$') = ANY($3::text[])`;
     if (filter.appVersionName !== undefined) {
       params.push(filter.appVersionName);
       where += ` AND app_version_name = $${params.length}`;

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { ConfigCacheService } from '../configs/config-cache.service.js';
 import { ALL_CHANGED } from '../configs/config-changes.js';
+import { OwnershipService } from '../tenancy/ownership.js';
 import { TenantScope } from '../tenancy/tenant-scope.js';
 
 /** Deletes what lifecycle events make obsolete. */
@@ -12,20 +13,20 @@ export class PurgeService {
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(TenantScope) private readonly scope: TenantScope,
     private readonly cache: ConfigCacheService,
+    private readonly ownership: OwnershipService,
   ) {}
 
-  /** 9/ELCE unregistered: the endpoint's configs and history for that app version. */
-  async endpointUnregistered(endpointId: string, appVersionName: string): Promise<void> {
+  /** 9/ELCE unregistered: the endpoint's configs and history for that app version (its owner's only). */
+  async endpointUnregistered(endpointId: string, appVersionName: string): Promise<boolean> {
+    const owner = this.ownership.servedOwner(appVersionName);
+    if (owner === undefined) return false;
     await this.dataSource.transaction(async (manager) => {
       for (const table of ['endpoint_config', 'config_status']) {
-        const params: unknown[] = [endpointId, appVersionName];
-        await manager.query(
-          `DELETE FROM ${table} WHERE endpoint_id = $1 AND app_version_name = $2 AND ${this.scope.condition('tenant_id', params)}`,
-          params,
-        );
+        await manager.query(`DELETE FROM ${table} WHERE endpoint_id = $1 AND app_version_name = $2 AND tenant_id = $3`, [endpointId, appVersionName, owner]);
       }
     });
     this.cache.changed({ kind: 'endpoints', endpoints: [[appVersionName, endpointId]] });
+    return true;
   }
 
   /** 21/TLE unregistered: everything of the tenant, unless this instance does not serve it. */

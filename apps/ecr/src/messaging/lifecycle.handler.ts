@@ -44,7 +44,7 @@ export class LifecycleHandler implements OnApplicationBootstrap {
     return runWithCorrelation(event.correlationId, async () => {
       if (isExpired(event)) return 'expired';
       if (hasNul(event.endpointId, event.appVersionName)) return 'rejected';
-      await this.purge.endpointUnregistered(event.endpointId, event.appVersionName);
+      if (!(await this.purge.endpointUnregistered(event.endpointId, event.appVersionName))) return 'ignored';
       this.logger.info({ endpointId: event.endpointId, appVersionName: event.appVersionName }, 'endpoint unregistered; configs and history deleted');
       return 'ok';
     });

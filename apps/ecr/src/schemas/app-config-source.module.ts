@@ -20,9 +20,9 @@ class EmptyAppConfigSource extends AppConfigSource {
 }
 
 /**
- * Where ECR's application tree (endpoint-configuration schemas) comes from: Tekton (REST,
- * refreshed on 17/SCMP notices and NATS reconnects) when `TEKTON_URL` is set, else
- * `APP_CONFIG_FILE`. An unreachable Tekton or a malformed file stops the start.
+ * Where ECR's application tree (endpoint-configuration schemas) and the owners of applications
+ * and versions come from: Tekton (REST, refreshed on 17/SCMP notices and NATS reconnects) when
+ * `TEKTON_URL` is set, else `APP_CONFIG_FILE` (`kaa.applications.{app}.tenantId`). An unreachable Tekton or a malformed file stops the start.
  */
 export function appConfigSourceModule(env: EcrEnv): DynamicModule {
   if (env.TEKTON_URL && env.TOKEN_URL && env.CLIENT_ID && env.CLIENT_SECRET) {
@@ -35,6 +35,8 @@ export function appConfigSourceModule(env: EcrEnv): DynamicModule {
       clientSecret: env.CLIENT_SECRET,
       scope: env.TEKTON_TOKEN_SCOPE,
       startTimeoutMs: env.TEKTON_START_TIMEOUT_MS,
+      // Who owns each app version: ECR serves every tenant and must know whose rows to use.
+      readOwners: true,
     });
   }
   return AppConfigSourceModule.forRoot(env);

@@ -1,11 +1,9 @@
 import { Body, Controller, Get, HttpCode, Param, Put } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { DataSource } from 'typeorm';
 import { Access, CurrentTenant, EcrScopes } from '@kaa/auth';
 import { badRequest, notFound } from '@kaa/server';
 import { requireAppVersionName } from '../configs/config-keys.js';
-import { assertOwnedBy } from '../tenancy/ownership.js';
+import { OwnershipService } from '../tenancy/ownership.js';
 import { EndpointSchemaService } from './endpoint-schema.service.js';
 
 @ApiTags('schemas')
@@ -13,7 +11,7 @@ import { EndpointSchemaService } from './endpoint-schema.service.js';
 export class SchemasController {
   constructor(
     private readonly schemas: EndpointSchemaService,
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly ownership: OwnershipService,
   ) {}
 
   @Get(':appVersionName/schemas')
@@ -21,7 +19,7 @@ export class SchemasController {
   @ApiOperation({ summary: 'The effective endpoint-configuration JSON schema (version schema wins over the application schema)' })
   async getSchema(@CurrentTenant() tenantId: string, @Param('appVersionName') appVersionName: string): Promise<unknown> {
     const ref = requireAppVersionName(appVersionName);
-    await assertOwnedBy(this.dataSource.manager, tenantId, ref.appVersionName, []);
+    this.ownership.assertOwner(tenantId, ref);
     const effective = this.schemas.effective(ref);
     if (effective.schema === undefined) throw notFound(`no endpoint configuration schema for app version ${appVersionName}`);
     return effective.schema;
@@ -34,7 +32,7 @@ export class SchemasController {
   @ApiBody({ schema: { description: 'Any JSON document' } })
   async validate(@CurrentTenant() tenantId: string, @Param('appVersionName') appVersionName: string, @Body() body: unknown): Promise<{ valid: true }> {
     const ref = requireAppVersionName(appVersionName);
-    await assertOwnedBy(this.dataSource.manager, tenantId, ref.appVersionName, []);
+    this.ownership.assertOwner(tenantId, ref);
     if (body === undefined) throw badRequest('the request body must be a JSON document');
     this.schemas.validate(ref, body);
     return { valid: true };

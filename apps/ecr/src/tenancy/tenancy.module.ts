@@ -1,4 +1,5 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
+import { OwnershipService } from './ownership.js';
 import { TenantScope } from './tenant-scope.js';
 
 @Global()
@@ -7,8 +8,8 @@ export class TenancyModule {
   static forRoot(allowedTenants: readonly string[]): DynamicModule {
     return {
       module: TenancyModule,
-      providers: [{ provide: TenantScope, useValue: new TenantScope(allowedTenants) }],
-      exports: [TenantScope],
+      providers: [{ provide: TenantScope, useValue: new TenantScope(allowedTenants) }, OwnershipService],
+      exports: [TenantScope, OwnershipService],
     };
   }
 }

@@ -1,6 +1,7 @@
 /**
  * The tenants this instance serves (`TENANTS_ALLOWED`; empty = all). REST refuses other tenants
- * in the auth guard; 6/CDTP and lifecycle handling, which carry no tenant, ignore rows of others.
+ * in the auth guard; 6/CDTP and lifecycle handling, which carry no tenant, ignore versions owned
+ * by tenants not served (see OwnershipService.servedOwner).
  */
 export class TenantScope {
   constructor(readonly allowed: readonly string[]) {}
@@ -11,15 +12,5 @@ export class TenantScope {
 
   allows(tenantId: string): boolean {
     return !this.restricted || this.allowed.includes(tenantId);
-  }
-
-  /**
-   * SQL condition on a `tenant_id` column, with its parameter appended to `params`.
-   * Returns `TRUE` when every tenant is served.
-   */
-  condition(column: string, params: unknown[]): string {
-    if (!this.restricted) return 'TRUE';
-    params.push([...this.allowed]);
-    return `${column} = ANY($${params.length}::text[])`;
   }
 }
