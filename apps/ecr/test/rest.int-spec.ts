@@ -177,9 +177,10 @@ describe('ecr REST', () => {
     expect((await call('GET', '/app-versions/kettle-v2/schemas')).body).toEqual(schema);
   });
 
-  it("refuses to overwrite a slot another tenant stored after the ownership check (404, theirs kept)", async () => {
+  it("the owner's write replaces a row another tenant put in its slot after the ownership check (never served, not kept)", async () => {
     // A row of acme (not the owner) appears in a slot, in a transaction still open while globex,
-    // the version's owner, writes the same slot: globex's upsert waits for the commit, then conflicts.
+    // the version's owner, writes the same slot: globex's upsert waits for the commit, then
+    // replaces it. A foreign row must not lock the owner out of its own version.
     const table = (name: string) => `"${ecr.instance}".${name}`;
     for (const attempt of [
       {
@@ -187,12 +188,14 @@ describe('ecr REST', () => {
                  VALUES ('race-a-1', 'acme', 'race-ep', 'race-v1', 'default', '{"acme":true}', now(), now())`,
         write: () => other('PUT', '/endpoints/race-ep/app-versions/race-v1', { globex: true }),
         stored: `SELECT tenant_id, config FROM ${table('endpoint_config')} WHERE endpoint_id = 'race-ep'`,
+        read: () => other('GET', '/endpoints/race-ep/app-versions/race-v1'),
       },
       {
         insert: `INSERT INTO ${table('default_config')} (config_id, tenant_id, app_version_name, name, config, created_date, updated_date)
                  VALUES ('race-a-2', 'acme', 'race-v2', 'default', '{"acme":true}', now(), now())`,
         write: () => other('PUT', '/app-versions/race-v2', { globex: true }),
         stored: `SELECT tenant_id, config FROM ${table('default_config')} WHERE app_version_name = 'race-v2'`,
+        read: () => other('GET', '/app-versions/race-v2'),
       },
     ]) {
       const acme = new pg.Client({ connectionString: testDatabaseUrl() });
@@ -206,8 +209,9 @@ describe('ecr REST', () => {
           (await query(`SELECT 1 FROM pg_locks WHERE locktype = 'transactionid' AND transactionid::text = $1 AND NOT granted`, [xid])).length > 0 ? true : undefined,
         );
         await acme.query('COMMIT');
-        expect((await written).status).toBe(404);
-        expect(await query(attempt.stored)).toEqual([{ tenant_id: 'acme', config: '{"acme":true}' }]);
+        expect((await written).status).toBe(200);
+        expect(await query(attempt.stored)).toEqual([{ tenant_id: 'globex', config: '{"globex":true}' }]);
+        expect(JSON.parse(((await attempt.read()).body as { config: string }).config)).toEqual({ globex: true });
       } finally {
         await acme.end();
       }

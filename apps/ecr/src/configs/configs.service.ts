@@ -43,6 +43,15 @@ export const CONFIG_LIMITS = Symbol('ecr:config-limits');
  * same transaction. ConfigUpdated carries no config name, so only `default`-named configs are
  * pushed; consumers pull named ones.
  */
+
+/**
+ * The owner's write to a slot (ownership was checked before): it replaces whatever the slot
+ * holds, a row of another tenant included (one written before ownership came from the app
+ * registry, never served), which then starts afresh as the owner's.
+ */
+const REPLACE_SLOT = (table: string) =>
+  `tenant_id = EXCLUDED.tenant_id, config_id = EXCLUDED.config_id, config = EXCLUDED.config, updated_date = EXCLUDED.updated_date,
+   created_date = CASE WHEN ${table}.tenant_id = EXCLUDED.tenant_id THEN ${table}.created_date ELSE EXCLUDED.created_date END`;
 @Injectable()
 export class ConfigsService {
   constructor(
@@ -101,8 +110,8 @@ export class ConfigsService {
     this.schemas.validate(key.ref, document);
     return this.afterCommit(endpointsChanged([[key.ref.appVersionName, key.endpointId]]), async (manager) => {
       const [current] = await manager.query(
-        `SELECT config_id AS "configId" FROM endpoint_config WHERE endpoint_id = $1 AND app_version_name = $2 AND name = $3 FOR UPDATE`,
-        [key.endpointId, key.ref.appVersionName, key.name],
+        `SELECT config_id AS "configId" FROM endpoint_config WHERE endpoint_id = $1 AND app_version_name = $2 AND name = $3 AND tenant_id = $4 FOR UPDATE`,
+        [key.endpointId, key.ref.appVersionName, key.name, tenantId],
       );
       checkIfMatch(ifMatch, current?.configId);
       const stored = await this.upsertEndpointConfig(manager, tenantId, key.endpointId, key.ref.appVersionName, key.name, config);
@@ -180,22 +189,18 @@ export class ConfigsService {
     this.schemas.validate(key.ref, document);
     return this.afterCommit(versionChanged(key.ref.appVersionName), async (manager) => {
       const [current] = await manager.query(
-        `SELECT config_id AS "configId" FROM default_config WHERE app_version_name = $1 AND name = $2 FOR UPDATE`,
-        [key.ref.appVersionName, key.name],
+        `SELECT config_id AS "configId" FROM default_config WHERE app_version_name = $1 AND name = $2 AND tenant_id = $3 FOR UPDATE`,
+        [key.ref.appVersionName, key.name, tenantId],
       );
       checkIfMatch(ifMatch, current?.configId);
       const now = new Date();
       const [stored] = await manager.query(
         `INSERT INTO default_config (config_id, tenant_id, app_version_name, name, config, created_date, updated_date)
          VALUES ($1, $2, $3, $4, $5, $6, $6)
-         ON CONFLICT (app_version_name, name) DO UPDATE SET config_id = EXCLUDED.config_id, config = EXCLUDED.config, updated_date = EXCLUDED.updated_date
-         WHERE default_config.tenant_id = EXCLUDED.tenant_id
+         ON CONFLICT (app_version_name, name) DO UPDATE SET ${REPLACE_SLOT('default_config')}
          RETURNING ${DEFAULT_COLUMNS}`,
         [randomUUID(), tenantId, key.ref.appVersionName, key.name, config, now],
       );
-      // No row: the slot holds another tenant's row (written before ownership came from the
-      // registry, or concurrently): never overwritten, never served.
-      if (!stored) throw notFound(`app version ${key.ref.appVersionName} not found`);
       if (current && key.name === DEFAULT_CONFIG_NAME) await this.fanOutDefault(manager, current.configId, stored as StoredConfig);
       return stored as StoredConfig;
     });
@@ -290,14 +295,10 @@ export class ConfigsService {
     const [stored] = await manager.query(
       `INSERT INTO endpoint_config (config_id, tenant_id, endpoint_id, app_version_name, name, config, created_date, updated_date)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $7)
-       ON CONFLICT (endpoint_id, app_version_name, name) DO UPDATE SET config_id = EXCLUDED.config_id, config = EXCLUDED.config, updated_date = EXCLUDED.updated_date
-       WHERE endpoint_config.tenant_id = EXCLUDED.tenant_id
+       ON CONFLICT (endpoint_id, app_version_name, name) DO UPDATE SET ${REPLACE_SLOT('endpoint_config')}
        RETURNING ${ENDPOINT_COLUMNS}`,
       [randomUUID(), tenantId, endpointId, appVersionName, name, config, new Date()],
     );
-    // No row: the slot holds another tenant's row (written before ownership came from the
-    // registry, or concurrently): never overwritten, never served.
-    if (!stored) throw notFound(`endpoint ${endpointId} or app version ${appVersionName} not found`);
     return stored as StoredConfig;
   }
 

@@ -4,7 +4,6 @@ import type { FastifyReply } from 'fastify';
 import { Access, CurrentTenant, TektonScopes } from '@kaa/auth';
 import { API_PREFIX, pagedBody, pageRequest } from '@kaa/server';
 import { DELIVERIES_PAGE, IntegrationQuota } from '../integration-quota.js';
-import { SCOPES } from '../integrations.options.js';
 import { CreateNotificationDto, DeliveryQueryDto, DeliveryView, NotificationView, UpdateNotificationDto } from './dto/notification.dto.js';
 import { NotificationsService } from './notifications.service.js';
 

@@ -4,7 +4,6 @@ import type { FastifyReply } from 'fastify';
 import { Access, CurrentTenant, TektonScopes } from '@kaa/auth';
 import { API_PREFIX, pagedBody, pageRequest } from '@kaa/server';
 import { IntegrationQuota } from '../integration-quota.js';
-import { SCOPES } from '../integrations.options.js';
 import { CreateProviderDto, ProviderView, UpdateProviderDto } from './dto/provider.dto.js';
 import { ProvidersService } from './providers.service.js';
 
