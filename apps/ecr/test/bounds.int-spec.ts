@@ -9,7 +9,7 @@ describe('ecr bounds: paged lists of named configurations', () => {
 
   beforeAll(async () => {
     issuer = await DevIssuer.start({ tenants: ['acme'] });
-    ecr = await startEcr({ issuer, appConfig: { kaa: { applications: { kettle: { 'endpoint-configuration': { 'schema-required': false } } } } } });
+    ecr = await startEcr({ issuer, owners: { kettle: 'acme' }, appConfig: { kaa: { applications: { kettle: { 'endpoint-configuration': { 'schema-required': false } } } } } });
     call = api(ecr.base, await issuer.mint('acme', { scope: ALL_SCOPES }));
   });
 

@@ -21,7 +21,7 @@ const USERS = ['tekton', 'ecr', 'watcher', 'delivery', 'lifecycle', 'admin'] as 
 type User = (typeof USERS)[number];
 
 describe('NATS with the deployed users and permissions (deploy/nats/nats-server.conf)', () => {
-  const passwords = Object.fromEntries(USERS.map((user) => [user, randomBytes(12).toString('hex')])) as Record<User, string>;
+  const passwords = Object.fromEntries(USERS.map((user) => [user, `pw-${randomBytes(12).toString('hex')}`])) as Record<User, string>;
   const tenant = uniqueName('acme');
   let server: NatsServerProcess;
   let issuer: DevIssuer;
@@ -56,6 +56,7 @@ describe('NATS with the deployed users and permissions (deploy/nats/nats-server.
     issuer = await DevIssuer.start({ tenants: [tenant] });
     ecr = await startEcr({
       issuer,
+      owners: { meter: tenant },
       env: { NATS_URL: server.url, NATS_USER: 'ecr', NATS_PASSWORD: passwords.ecr, CDTP_CONSUMER_INSTANCES: '*' },
     });
     call = api(ecr.base, await issuer.mint(tenant, { scope: ALL_SCOPES }));

@@ -76,6 +76,7 @@ describe('tekton: who may call each route', () => {
       'DELETE /api/v1/applications/:app/app-versions/:version: application:delete',
       'GET /api/v1/applications/:app/app-versions/:version: application:read',
       'PATCH /api/v1/applications/:app/app-versions/:version: application:update',
+      'GET /api/v1/bulk: kaa:application:read',
       'GET /api/v1/notifications: integration:read',
       'POST /api/v1/notifications: integration:update',
       'DELETE /api/v1/notifications/:name: integration:update',

@@ -19,6 +19,8 @@ describe('tekton bounds: paged history, config size, list and creation limits', 
         TEKTON_MAX_VERSIONS_PER_APPLICATION: '2',
         INTEGRATIONS_MAX_PROVIDERS_PER_TENANT: '2',
         INTEGRATIONS_MAX_NOTIFICATIONS_PER_TENANT: '2',
+        // The providers point at a loopback receiver (refused unless allowed).
+        INTEGRATIONS_ALLOWED_NETWORKS: '127.0.0.1/32',
       },
     });
     acme = client(tekton.baseUrl, await tekton.issuer.mint('acme', { scope: [...ALL_SCOPES, 'integration:read', 'integration:update'], sub: 'alice' }));

@@ -12,7 +12,7 @@ type User = (typeof USERS)[number];
 const COMPONENT = 'inventory';
 
 describe('watcher with its NATS user from deploy/nats/nats-server.conf', () => {
-  const passwords = Object.fromEntries(USERS.map((user) => [user, randomBytes(12).toString('hex')])) as Record<User, string>;
+  const passwords = Object.fromEntries(USERS.map((user) => [user, `pw-${randomBytes(12).toString('hex')}`])) as Record<User, string>;
   let server: NatsServerProcess;
   let sut: Watcher;
   let runtime: Credentials;

@@ -1,6 +1,6 @@
 import { Controller, Get, Module } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { AuthModule, CurrentUser, type AuthUser } from '@kaa/auth';
+import { Access, AuthModule, CurrentUser, type AuthUser } from '@kaa/auth';
 import { ObservabilityModule } from '@kaa/observability';
 import { DevIssuer, writeTempFile } from '@kaa/testing';
 import { createHttpApp } from '../src/index.js';
@@ -8,6 +8,7 @@ import { createHttpApp } from '../src/index.js';
 @Controller('probe')
 class ProbeController {
   @Get()
+  @Access.authenticated()
   any(@CurrentUser() user: AuthUser) {
     return { tenantId: user.tenantId };
   }
