@@ -1,3 +1,3 @@
-export { NatsClient, natsHeadersFrom, type HandlerOutcome, type InboundMessage, type SubscribeOptions } from './nats-client.service.js';
+export { NatsClient, natsHeadersFrom, type HandlerOutcome, type InboundMessage, type NatsConnectionIdentity, type SubscribeOptions } from './nats-client.service.js';
 export { NATS_OPTIONS, NatsHeaders, type NatsModuleOptions } from './nats.options.js';
 export { NatsModule } from './nats.module.js';

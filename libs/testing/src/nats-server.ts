@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,6 +23,15 @@ export async function freePort(): Promise<number> {
   });
 }
 
+export interface NatsServerProcessOptions {
+  /**
+   * Log every protocol line the server reads (`-V`), payloads included, into `trace`. The server
+   * writes a PUB's line before it answers the PING behind it, and what it wrote survives SIGKILL:
+   * a record of exactly what it received.
+   */
+  trace?: boolean;
+}
+
 /**
  * A private nats-server with JetStream on its own port, for tests that stop and restart NATS
  * (the shared server must keep running for everyone else).
@@ -30,13 +39,22 @@ export async function freePort(): Promise<number> {
 export class NatsServerProcess {
   private child?: ChildProcess;
   private readonly storeDir = mkdtempSync(join(tmpdir(), 'kaa-nats-'));
+  private readonly traced: string[] = [];
 
-  private constructor(readonly port: number) {}
+  private constructor(
+    readonly port: number,
+    private readonly options: NatsServerProcessOptions,
+  ) {}
 
-  static async start(): Promise<NatsServerProcess> {
-    const server = new NatsServerProcess(await freePort());
+  static async start(options: NatsServerProcessOptions = {}): Promise<NatsServerProcess> {
+    const server = new NatsServerProcess(await freePort(), options);
     await server.resume();
     return server;
+  }
+
+  /** Everything the server logged so far, across restarts (with `trace`). */
+  get trace(): string {
+    return this.traced.join('');
   }
 
   get url() {
@@ -46,7 +64,13 @@ export class NatsServerProcess {
   /** Starts (again) on the same port and store, so clients reconnect to it. */
   async resume(): Promise<void> {
     if (this.child) return;
-    const child = spawn(natsServerBinary(), ['-a', '127.0.0.1', '-p', String(this.port), '-js', '-sd', this.storeDir], { stdio: 'ignore' });
+    const trace = this.options.trace ? ['-V'] : [];
+    const child = spawn(natsServerBinary(), ['-a', '127.0.0.1', '-p', String(this.port), '-js', '-sd', this.storeDir, ...trace], {
+      stdio: ['ignore', 'ignore', this.options.trace ? 'pipe' : 'ignore'],
+    });
+    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+      this.traced.push(chunk);
+    });
     this.child = child;
     child.once('exit', () => {
       if (this.child === child) this.child = undefined;
@@ -54,14 +78,26 @@ export class NatsServerProcess {
     await waitForPort(this.port, 5000);
   }
 
-  async stop(): Promise<void> {
+  /** Stops the server: SIGTERM lets it close its connections, SIGKILL does not. */
+  async stop(signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void> {
     const child = this.child;
     if (!child) return;
     this.child = undefined;
     await new Promise<void>((resolve) => {
-      child.once('exit', () => resolve());
-      child.kill('SIGTERM');
+      child.once('close', () => resolve());
+      child.kill(signal);
     });
+  }
+
+  /** Freezes the server (SIGSTOP): its connections stay open and nothing answers, as with a hung node. */
+  freeze(): void {
+    this.child?.kill('SIGSTOP');
+  }
+
+  /** Stops the server and removes its store. */
+  async dispose(): Promise<void> {
+    await this.stop('SIGKILL');
+    rmSync(this.storeDir, { recursive: true, force: true });
   }
 }
 
