@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
+import { connect as natsConnect } from '@nats-io/transport-node';
 import { join } from 'node:path';
 
 /** Finds nats-server on PATH or in /usr/sbin (Debian's package). */
@@ -55,6 +56,37 @@ export class NatsServerProcess {
   /** Everything the server logged so far, across restarts (with `trace`). */
   get trace(): string {
     return this.traced.join('');
+  }
+
+  /**
+   * The payloads (headers included, quoted as the server logs them) of every message the server
+   * received so far, in the order it received them (with `trace`).
+   */
+  receivedPayloads(): string[] {
+    return this.trace
+      .split('\n')
+      .filter((line) => line.includes('<<- MSG_PAYLOAD: '))
+      .map((line) => line.slice(line.indexOf('<<- MSG_PAYLOAD: ') + '<<- MSG_PAYLOAD: '.length));
+  }
+
+  /**
+   * Resolves once the trace holds everything the server received before now: a marker published
+   * and flushed now must be in it.
+   */
+  async traceCaughtUp(): Promise<void> {
+    const marker = `trace-marker-${process.hrtime.bigint()}`;
+    const nc = await natsConnect({ servers: this.url });
+    try {
+      nc.publish('kaa-test.trace-marker', marker);
+      await nc.flush();
+    } finally {
+      await nc.close();
+    }
+    const deadline = Date.now() + 5000;
+    while (!this.trace.includes(marker)) {
+      if (Date.now() > deadline) throw new Error('the nats-server trace did not catch up within 5000 ms');
+      await new Promise((r) => setTimeout(r, 20));
+    }
   }
 
   get url() {
