@@ -25,11 +25,11 @@ export interface SubscribeOptions {
 
 type Listener = () => void | Promise<void>;
 
+declare const connectionBrand: unique symbol;
 /**
  * Which server connection publishes go out on (see NatsClient.connectionIdentity). Opaque: only
  * compared for identity.
  */
-declare const connectionBrand: unique symbol;
 export type NatsConnectionIdentity = { readonly [connectionBrand]: true };
 
 /**
