@@ -26,6 +26,13 @@ export interface SubscribeOptions {
 
 type Listener = () => void | Promise<void>;
 
+declare const connectionBrand: unique symbol;
+/**
+ * Which server connection publishes go out on (see NatsClient.connectionIdentity). Opaque: only
+ * compared for identity.
+ */
+export type NatsConnectionIdentity = { readonly [connectionBrand]: true };
+
 /**
  * One NATS connection per process. Handlers are isolated: an exception is logged and counted,
  * never thrown into the client. Subscriptions made before a reconnect survive it (the client
@@ -140,6 +147,29 @@ export class NatsClient implements OnModuleInit, BeforeApplicationShutdown {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /**
+   * The connection a publish made now goes out on, or undefined while there is none (dialling,
+   * closed). A new identity per connection: the client clears the server's INFO before dialling
+   * (in the same step that discards its unsent buffer and rejects pending flushes) and stores a
+   * fresh INFO object once the new server greets it. An INFO update on the same connection also
+   * yields a new identity, which only makes publishes look unconfirmed (republished, never lost).
+   */
+  connectionIdentity(): NatsConnectionIdentity | undefined {
+    return (this.connection?.info ?? undefined) as NatsConnectionIdentity | undefined;
+  }
+
+  /**
+   * Resolves once the server has answered a PING sent after everything published so far on
+   * `identity`'s connection: proof that it has those publishes. Rejects when that connection is
+   * not the current one before or after the flush (its unsent buffer may have been discarded, or
+   * the answer came from another server), or after `timeoutMs` (a hung server).
+   */
+  async flushOn(identity: NatsConnectionIdentity, timeoutMs = 5000): Promise<void> {
+    if (this.connectionIdentity() !== identity) throw new Error('the NATS connection changed before the flush');
+    await this.flush(timeoutMs);
+    if (this.connectionIdentity() !== identity) throw new Error('the NATS connection changed during the flush');
   }
 
   jetstream(): JetStreamClient {

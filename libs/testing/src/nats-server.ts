@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
+import { connect as natsConnect } from '@nats-io/transport-node';
 import { join } from 'node:path';
 
 /** Finds nats-server on PATH or in /usr/sbin (Debian's package). */
@@ -28,6 +29,12 @@ export interface NatsServerOptions {
   configFile?: string;
   /** Extra environment, e.g. the passwords the configuration file refers to as `$VAR`. */
   env?: Record<string, string>;
+  /**
+   * Log every protocol line the server reads (`-V`), payloads included, into `trace`. The server
+   * writes a PUB's line before it answers the PING behind it, and what it wrote survives SIGKILL:
+   * a record of exactly what it received.
+   */
+  trace?: boolean;
 }
 
 /**
@@ -37,6 +44,7 @@ export interface NatsServerOptions {
 export class NatsServerProcess {
   private child?: ChildProcess;
   private readonly storeDir = mkdtempSync(join(tmpdir(), 'kaa-nats-'));
+  private readonly traced: string[] = [];
 
   private constructor(
     readonly port: number,
@@ -49,6 +57,42 @@ export class NatsServerProcess {
     return server;
   }
 
+  /** Everything the server logged so far, across restarts (with `trace`). */
+  get trace(): string {
+    return this.traced.join('');
+  }
+
+  /**
+   * The payloads (headers included, quoted as the server logs them) of every message the server
+   * received so far, in the order it received them (with `trace`).
+   */
+  receivedPayloads(): string[] {
+    return this.trace
+      .split('\n')
+      .filter((line) => line.includes('<<- MSG_PAYLOAD: '))
+      .map((line) => line.slice(line.indexOf('<<- MSG_PAYLOAD: ') + '<<- MSG_PAYLOAD: '.length));
+  }
+
+  /**
+   * Resolves once the trace holds everything the server received before now: a marker published
+   * and flushed now must be in it.
+   */
+  async traceCaughtUp(): Promise<void> {
+    const marker = `trace-marker-${process.hrtime.bigint()}`;
+    const nc = await natsConnect({ servers: this.url });
+    try {
+      nc.publish('kaa-test.trace-marker', marker);
+      await nc.flush();
+    } finally {
+      await nc.close();
+    }
+    const deadline = Date.now() + 5000;
+    while (!this.trace.includes(marker)) {
+      if (Date.now() > deadline) throw new Error('the nats-server trace did not catch up within 5000 ms');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
   get url() {
     return `nats://127.0.0.1:${this.port}`;
   }
@@ -57,9 +101,13 @@ export class NatsServerProcess {
   async resume(): Promise<void> {
     if (this.child) return;
     const config = this.options.configFile ? ['-c', this.options.configFile] : [];
-    const child = spawn(natsServerBinary(), [...config, '-a', '127.0.0.1', '-p', String(this.port), '-js', '-sd', this.storeDir], {
-      stdio: 'ignore',
+    const trace = this.options.trace ? ['-V'] : [];
+    const child = spawn(natsServerBinary(), [...config, '-a', '127.0.0.1', '-p', String(this.port), '-js', '-sd', this.storeDir, ...trace], {
+      stdio: ['ignore', 'ignore', this.options.trace ? 'pipe' : 'ignore'],
       env: { ...process.env, ...this.options.env },
+    });
+    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+      this.traced.push(chunk);
     });
     this.child = child;
     child.once('exit', () => {
@@ -68,14 +116,26 @@ export class NatsServerProcess {
     await waitForPort(this.port, 5000);
   }
 
-  async stop(): Promise<void> {
+  /** Stops the server: SIGTERM lets it close its connections, SIGKILL does not. */
+  async stop(signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void> {
     const child = this.child;
     if (!child) return;
     this.child = undefined;
     await new Promise<void>((resolve) => {
-      child.once('exit', () => resolve());
-      child.kill('SIGTERM');
+      child.once('close', () => resolve());
+      child.kill(signal);
     });
+  }
+
+  /** Freezes the server (SIGSTOP): its connections stay open and nothing answers, as with a hung node. */
+  freeze(): void {
+    this.child?.kill('SIGSTOP');
+  }
+
+  /** Stops the server and removes its store. */
+  async dispose(): Promise<void> {
+    await this.stop('SIGKILL');
+    rmSync(this.storeDir, { recursive: true, force: true });
   }
 }
 

@@ -1,7 +1,7 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { NatsClient, natsHeadersFrom } from '@kaa/nats';
+import { NatsClient, natsHeadersFrom, type NatsConnectionIdentity } from '@kaa/nats';
 import { LOGGER, MetricsService, type Logger } from '@kaa/observability';
 import { quoteIdent, quoteLiteral, schemaOf } from '../data-source.js';
 import { NotifiedLoop } from '../notified-loop.js';
@@ -24,6 +24,12 @@ const BATCH = 500;
 const LOCK_CLASS = 0x4b616f62; // "Kaob": Kaa outbox
 /** How long ids published from a table read are remembered, to skip their late notifications. */
 const REMEMBER_MS = 60_000;
+/**
+ * How long the relay waits for NATS to answer the flush that confirms its publishes. A flush
+ * takes a round trip; a server that does not answer in this time is taken as hung, and what
+ * the flush was to confirm is published again.
+ */
+const CONFIRM_TIMEOUT_MS = 5000;
 
 /** A bigint as Postgres returned it, checked before it is written into a statement. */
 function bigintText(id: string): string {
@@ -32,6 +38,7 @@ function bigintText(id: string): string {
 }
 
 const lockLost = () => new Error('the outbox relay lost its lock with its connection');
+const natsConnectionChanged = () => new Error('the NATS connection changed since the outbox relay read the table');
 
 /** A notification's message, or undefined when it carries none (or one this relay cannot read). */
 function notifiedMessage(payload: string | undefined): Message | undefined {
@@ -47,7 +54,7 @@ function notifiedMessage(payload: string | undefined): Message | undefined {
 }
 
 /**
- * Publishes committed outbox messages in commit order, deleting them once NATS has them.
+ * Publishes committed outbox messages in commit order, deleting them once NATS confirmed them.
  *
  * One replica relays at a time: the one holding a session-level advisory lock on its LISTEN
  * connection. The lock lasts exactly as long as that connection, so while the relay holds it,
@@ -55,9 +62,20 @@ function notifiedMessage(payload: string | undefined): Message | undefined {
  * straight from its NOTIFY payload (see OutboxService.insertItem), without reading it back, and
  * delete it afterwards. It reads the table instead whenever it may have missed or skipped
  * something: on taking the lock, after its connection or NATS was lost, after a failure, for
- * notifications without a message (fan-outs, large messages), and on a timer. A table read first
- * deletes what was already published, so nothing is published twice unless a connection is lost
- * between a publish and its delete (as with a crash: at least once, never lost).
+ * notifications without a message (fan-outs, large messages), and on a timer.
+ *
+ * A row is deleted only once NATS confirmed that very publish: a JetStream acknowledgement, or for
+ * a core publish a flush (PING answered by PONG) sent after it on the same connection, with no
+ * reconnect in between (see NatsClient.flushOn), within CONFIRM_TIMEOUT_MS. Everything else stays
+ * in the table and is published again. The client drops what it had not yet written when its
+ * connection goes, and what it wrote may have died in the socket, so neither a later flush nor one
+ * on the next connection says anything about it.
+ *
+ * Order: a run is a table read (in id order) followed by publishes from notifications, all on the
+ * one NATS connection that was current when the read began; a publish on any other connection ends
+ * the run. On one connection the server receives a prefix of what was sent, so everything after
+ * that prefix is unconfirmed and still in the table, and the next run publishes it again from the
+ * lowest id: each subject's messages are first seen in commit order, some of them twice.
  *
  * Other replicas try the lock on each wake-up and take over when the holder's connection ends.
  * Failures back off and retry.
@@ -75,8 +93,12 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   private readTable = true;
   /** Messages from notifications, in commit order, not yet published. */
   private notified: Message[] = [];
-  /** Published from notifications and not yet deleted. */
-  private published: string[] = [];
+  /** The NATS connection of the current run (see the class comment). */
+  private run?: NatsConnectionIdentity;
+  /** Core publishes of the current run, not yet confirmed. */
+  private sent: string[] = [];
+  /** Confirmed by NATS and not yet deleted. */
+  private confirmed: string[] = [];
   private deleting?: Promise<void>;
   /** Ids published by table reads whose notifications may still arrive, with when they were published. */
   private readonly recent = new Map<string, number>();
@@ -144,8 +166,9 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   }
 
   /**
-   * The connection (and with it the lock) is gone. What was published and not yet deleted is kept:
-   * deleting it later is right whoever relays by then (another replica may publish it again first).
+   * The connection (and with it the lock) is gone. What NATS confirmed and is not yet deleted is
+   * kept: deleting it later is right whoever relays by then (another replica may publish it again
+   * first).
    */
   private lose() {
     this.holding = false;
@@ -178,40 +201,65 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     const messages = this.notified;
     this.notified = [];
     for (const message of messages) {
-      // Lost with the connection: whoever reads the table next publishes the rest.
-      if (!this.holding) return;
+      // Lost with the connection, or the run ended (a confirmation failed, a reconnect, a kick):
+      // the next table read publishes the rest.
+      if (!this.holding || this.readTable) return;
       if (this.recent.has(message.id)) continue;
       await this.publish(message);
-      this.published.push(message.id);
     }
-    if (this.published.length > 0) this.deleting ??= this.deletePublished();
+    if (this.sent.length > 0 || this.confirmed.length > 0) this.deleting ??= this.deletePublished();
   }
 
   /**
-   * Deletes what was published from notifications, repeating while more comes; clears `deleting`
-   * when done (in the same turn as it finds nothing left, so no id is stranded).
+   * Confirms and deletes what was published from notifications, repeating while more comes;
+   * clears `deleting` when done (in the same turn as it finds nothing left, so no id is stranded).
    */
   private async deletePublished() {
     try {
-      while (this.published.length > 0) await this.deletePublishedOnce();
+      while (this.sent.length > 0 || this.confirmed.length > 0) await this.deletePublishedOnce();
     } catch (error) {
-      // The next table read deletes them first.
-      this.readTable = true;
-      this.logger.warn({ err: (error as Error).message }, 'outbox relay could not delete published messages; will retry');
+      this.logger.warn({ err: (error as Error).message }, 'outbox relay could not confirm or delete published messages; will publish the unconfirmed again');
     } finally {
       this.deleting = undefined;
     }
   }
 
-  /** Deletes what is in `published` now, once NATS has it; on failure the ids stay for the next try. */
+  /** Confirms what is in `sent` now, then deletes everything confirmed. */
   private async deletePublishedOnce() {
-    const ids = this.published;
-    this.published = [];
+    await this.confirmSent();
+    await this.deleteConfirmed();
+  }
+
+  /**
+   * Moves what is in `sent` now to `confirmed` once NATS confirms it. When it does not, the run
+   * ends: its unconfirmed publishes are forgotten (their rows stay, and the next table read
+   * publishes them again).
+   */
+  private async confirmSent() {
+    const sent = this.sent;
+    this.sent = [];
+    if (sent.length === 0) return;
     try {
-      await this.nats.flush();
+      if (!this.run) throw new Error('no NATS connection to confirm on');
+      await this.nats.flushOn(this.run, CONFIRM_TIMEOUT_MS);
+    } catch (error) {
+      // Publishes of this run made during the flush are behind these: forgotten too.
+      this.sent = [];
+      this.readTable = true;
+      throw error;
+    }
+    this.confirmed.push(...sent);
+  }
+
+  /** Deletes the confirmed rows; on failure their ids stay for the next try. */
+  private async deleteConfirmed() {
+    const ids = this.confirmed;
+    this.confirmed = [];
+    if (ids.length === 0) return;
+    try {
       await this.loop.query(this.deleteSql(ids));
     } catch (error) {
-      this.published = ids.concat(this.published);
+      this.confirmed = ids.concat(this.confirmed);
       throw error;
     }
   }
@@ -222,11 +270,11 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     return this.loop.query<R>(sql, params);
   }
 
-  /** Reads the table in id order and publishes it all, if this relay holds (or can take) the lock. */
+  /**
+   * Starts a run: reads the table in id order and publishes it all, if this relay holds (or can
+   * take) the lock.
+   */
   private async drain() {
-    // Everything notified so far is committed, so the read covers it.
-    this.readTable = false;
-    this.notified = [];
     if (!this.holding) {
       const [row] = await this.loop.query<{ locked: boolean }>(this.lockSql);
       if (!row) throw new Error('the outbox schema does not exist');
@@ -235,7 +283,15 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
       this.logger.info('outbox relay: this replica relays');
     }
     await this.deleting;
-    if (this.published.length > 0) await this.deletePublishedOnce();
+    // The last run's publishes are confirmed if its connection still answers; else the read below
+    // publishes them again.
+    await this.confirmSent().catch(() => undefined);
+    await this.deleteConfirmed();
+    this.run = this.nats.connectionIdentity();
+    if (!this.run) throw new Error('NATS is not connected');
+    // Everything notified so far is committed, so the read covers it.
+    this.readTable = false;
+    this.notified = [];
     const now = Date.now();
     for (const [id, at] of this.recent) {
       if (now - at < REMEMBER_MS) break;
@@ -257,18 +313,19 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
       }
       const at = Date.now();
       for (const id of done) this.recent.set(id, at);
-      this.published.push(...done);
       if (failure) {
         await this.whileHolding(`UPDATE ${this.table} SET attempts = attempts + 1, last_error = $2 WHERE id = $1`, [rows[done.length].id, failure.message]);
       }
-      if (this.published.length > 0) await this.deletePublishedOnce();
+      await this.deletePublishedOnce();
       if (failure) throw failure;
       if (rows.length < BATCH) break;
     }
     this.metrics.outboxBacklog.set(0);
   }
 
+  /** Publishes on the run's connection; records the message as confirmed (JetStream) or as sent. */
   private async publish(message: Message) {
+    if (!this.run || this.nats.connectionIdentity() !== this.run) throw natsConnectionChanged();
     if (message.msgId) {
       await this.nats.jetstream().publish(message.subject, message.payload, {
         msgID: message.msgId,
@@ -276,8 +333,10 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
         timeout: 5000,
       });
       this.metrics.natsMessage(message.subject, 'out', 'ok');
+      this.confirmed.push(message.id);
     } else {
       this.nats.publish(message.subject, message.payload, { headers: message.headers ?? undefined });
+      this.sent.push(message.id);
     }
   }
 
