@@ -4,6 +4,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { fastifyRequestIdOptions, instrumentHttp, LOGGER, MetricsService, PinoNestLogger, type Logger } from '@kaa/observability';
 import { HttpErrorFilter } from './http-exception.filter.js';
+import { guardInputs } from './input-guard.js';
 
 export const API_PREFIX = 'api/v1';
 
@@ -25,7 +26,8 @@ export async function createHttpApp(module: Type | ReturnType<typeof Object>, op
   app.useLogger(new PinoNestLogger(logger));
   instrumentHttp(app.getHttpAdapter().getInstance(), app.get(MetricsService), logger);
   app.setGlobalPrefix(API_PREFIX, { exclude: ['health', 'metrics'] });
-  app.useGlobalFilters(new HttpErrorFilter(logger));
+  app.useGlobalFilters(new HttpErrorFilter(logger, app.get(MetricsService)));
+  guardInputs(app.getHttpAdapter().getInstance());
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
   app.enableShutdownHooks();
   setupOpenApi(app, options);
