@@ -1,4 +1,5 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyRequest, RawServerDefault } from 'fastify';
 import { DomainError } from './domain-error.js';
 import { describeUnstorable, findUnstorableText } from './storable-text.js';
 
@@ -44,11 +45,13 @@ function unstorable(value: unknown, pointer: string, what: string): DomainError 
  *   or query value (400 naming the JSON pointer: `/name`, `/params/id`, `/query/q`).
  * Fastify's own JSON parser still does the parsing (and its prototype-poisoning checks).
  */
-export function guardInputs(fastify: FastifyInstance, maxJsonDepth = MAX_JSON_DEPTH): void {
+export function guardInputs(app: NestFastifyApplication, options: { bodyLimitBytes: number; maxJsonDepth?: number }): void {
+  const maxJsonDepth = options.maxJsonDepth ?? MAX_JSON_DEPTH;
+  const fastify = app.getHttpAdapter().getInstance();
   const parseJson = fastify.getDefaultJsonParser('error', 'error');
-  fastify.removeContentTypeParser('application/json');
-  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    const text = body as string;
+  // Through Nest, which otherwise registers its own JSON parser at init.
+  app.useBodyParser<RawServerDefault>('application/json', { bodyLimit: options.bodyLimitBytes }, (request, body, done) => {
+    const text = body.toString('utf8');
     if (jsonDepthExceeds(text, maxJsonDepth)) {
       done(new DomainError('BAD_REQUEST', `request body nests deeper than ${maxJsonDepth} arrays/objects`), undefined);
       return;
