@@ -27,7 +27,7 @@ export async function createHttpApp(module: Type | ReturnType<typeof Object>, op
   instrumentHttp(app.getHttpAdapter().getInstance(), app.get(MetricsService), logger);
   app.setGlobalPrefix(API_PREFIX, { exclude: ['health', 'metrics'] });
   app.useGlobalFilters(new HttpErrorFilter(logger, app.get(MetricsService)));
-  guardInputs(app, { bodyLimitBytes: options.bodyLimitBytes });
+  guardInputs(app, { bodyLimitBytes: options.bodyLimitBytes, metrics: app.get(MetricsService) });
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
   app.enableShutdownHooks();
   setupOpenApi(app, options);

@@ -4,3 +4,4 @@ export { HttpErrorFilter } from './http-exception.filter.js';
 export { DependencyUnavailableError, RETRY_AFTER_SECONDS, unavailableDependency, type Dependency } from './dependency-failure.js';
 export { MAX_JSON_DEPTH, guardInputs, jsonDepthExceeds } from './input-guard.js';
 export { describeUnstorable, findUnstorableText, textProblem, type UnstorableText } from './storable-text.js';
+export { isUnstorableMessage } from './unstorable-message.js';

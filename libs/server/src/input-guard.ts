@@ -1,7 +1,9 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyRequest, RawServerDefault } from 'fastify';
+import type { MetricsService } from '@kaa/observability';
 import { DomainError } from './domain-error.js';
 import { describeUnstorable, findUnstorableText } from './storable-text.js';
+import { rejectionReason } from './unstorable-message.js';
 
 /** Deeper JSON bodies are refused with 400 before they are parsed. */
 export const MAX_JSON_DEPTH = 64;
@@ -31,9 +33,10 @@ export function jsonDepthExceeds(text: string, max: number): boolean {
 }
 
 /** The body, path parameter or query value at `pointer` holds what Postgres cannot store: 400. */
-function unstorable(value: unknown, pointer: string, what: string): DomainError | undefined {
+function unstorable(value: unknown, pointer: string, what: string, metrics?: MetricsService): DomainError | undefined {
   const found = findUnstorableText(value, pointer);
   if (!found) return undefined;
+  metrics?.inputRejected.inc({ channel: 'http', reason: rejectionReason(found) });
   const message = describeUnstorable(found, what);
   return new DomainError('BAD_REQUEST', message, [{ pointer: found.pointer, message }]);
 }
@@ -45,7 +48,8 @@ function unstorable(value: unknown, pointer: string, what: string): DomainError 
  *   or query value (400 naming the JSON pointer: `/name`, `/params/id`, `/query/q`).
  * Fastify's own JSON parser still does the parsing (and its prototype-poisoning checks).
  */
-export function guardInputs(app: NestFastifyApplication, options: { bodyLimitBytes: number; maxJsonDepth?: number }): void {
+export function guardInputs(app: NestFastifyApplication, options: { bodyLimitBytes: number; maxJsonDepth?: number; metrics?: MetricsService }): void {
+  const { metrics } = options;
   const maxJsonDepth = options.maxJsonDepth ?? MAX_JSON_DEPTH;
   const fastify = app.getHttpAdapter().getInstance();
   const parseJson = fastify.getDefaultJsonParser('error', 'error');
@@ -53,17 +57,18 @@ export function guardInputs(app: NestFastifyApplication, options: { bodyLimitByt
   app.useBodyParser<RawServerDefault>('application/json', { bodyLimit: options.bodyLimitBytes }, (request, body, done) => {
     const text = body.toString('utf8');
     if (jsonDepthExceeds(text, maxJsonDepth)) {
+      metrics?.inputRejected.inc({ channel: 'http', reason: 'too_deep' });
       done(new DomainError('BAD_REQUEST', `request body nests deeper than ${maxJsonDepth} arrays/objects`), undefined);
       return;
     }
     parseJson(request, text, (error, value) => {
       if (error) return done(error, undefined);
-      const refused = unstorable(value, '', 'request body');
+      const refused = unstorable(value, '', 'request body', metrics);
       return refused ? done(refused, undefined) : done(null, value);
     });
   });
   fastify.addHook('onRequest', async (request: FastifyRequest) => {
-    const refused = unstorable(request.params, '/params', 'path parameter') ?? unstorable(request.query, '/query', 'query parameter');
+    const refused = unstorable(request.params, '/params', 'path parameter', metrics) ?? unstorable(request.query, '/query', 'query parameter', metrics);
     if (refused) throw refused;
   });
 }

@@ -32,6 +32,8 @@ export function findUnstorableText(value: unknown, pointer = ''): UnstorableText
     if (typeof current === 'string') {
       const problem = textProblem(current);
       if (problem) return { pointer: at, problem, inKey: false };
+    } else if (ArrayBuffer.isView(current)) {
+      // Bytes (Avro `bytes`, Buffers) are not text.
     } else if (Array.isArray(current)) {
       for (let i = current.length - 1; i >= 0; i--) stack.push([current[i], `${at}/${i}`]);
     } else if (current !== null && typeof current === 'object') {
