@@ -4,13 +4,16 @@ export type Dependency = 'database' | 'nats';
 /** Seconds a client is told to wait (`Retry-After`) when a dependency is down. */
 export const RETRY_AFTER_SECONDS = 5;
 
+/** What a client is told: `database unavailable`, `NATS unavailable`. */
+export const unavailableMessage = (dependency: Dependency) => `${dependency === 'nats' ? 'NATS' : dependency} unavailable`;
+
 /** A request failed because a dependency is unreachable: 503, never 500. */
 export class DependencyUnavailableError extends Error {
   constructor(
     readonly dependency: Dependency,
     options?: { cause?: unknown },
   ) {
-    super(`${dependency} unavailable`, options);
+    super(unavailableMessage(dependency), options);
     this.name = 'DependencyUnavailableError';
   }
 }

@@ -1,7 +1,7 @@
 import { ArgumentsHost, Catch, HttpException, Inject, Optional, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { LOGGER, MetricsService, type Logger } from '@kaa/observability';
-import { RETRY_AFTER_SECONDS, unavailableDependency } from './dependency-failure.js';
+import { RETRY_AFTER_SECONDS, unavailableDependency, unavailableMessage } from './dependency-failure.js';
 import { DomainError, statusOf } from './domain-error.js';
 
 /** One place where errors become HTTP answers: `{statusCode, error, message, violations?}`. */
@@ -41,7 +41,7 @@ export class HttpErrorFilter implements ExceptionFilter {
       return reply
         .status(503)
         .header('retry-after', String(RETRY_AFTER_SECONDS))
-        .send({ statusCode: 503, error: 'Service Unavailable', message: `${dependency} unavailable` });
+        .send({ statusCode: 503, error: 'Service Unavailable', message: unavailableMessage(dependency) });
     }
     this.logger.error({ err: (exception as Error)?.message, stack: (exception as Error)?.stack }, 'unhandled error');
     return reply.status(500).send({ statusCode: 500, error: 'Internal Server Error', message: 'internal error' });

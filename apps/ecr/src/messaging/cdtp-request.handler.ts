@@ -2,7 +2,7 @@ import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common'
 import { cdtp, configRequestCodec, configResponseCodec, isExpired, ProtocolDecodeError, type ConfigRequest, type ConfigResponseInput } from '@kaa/protocols';
 import { NatsClient, type HandlerOutcome, type InboundMessage } from '@kaa/nats';
 import { LOGGER, MetricsService, runWithCorrelation, type Logger } from '@kaa/observability';
-import { statusOf, unavailableDependency } from '@kaa/server';
+import { statusOf, unavailableDependency, unavailableMessage } from '@kaa/server';
 import { CdtpService } from './cdtp.service.js';
 
 const METRIC_SUBJECT = 'cdtp.request';
@@ -63,7 +63,7 @@ export class CdtpRequestHandler implements OnApplicationBootstrap {
     if (dependency) {
       this.metrics.dependencyUnavailable.inc({ dependency, channel: 'nats' });
       this.logger.warn({ err: (error as Error).message, dependency }, `ConfigRequest: ${dependency} unavailable; answered 503`);
-      return { statusCode: statusOf('UNAVAILABLE'), reasonPhrase: `${dependency} unavailable` };
+      return { statusCode: statusOf('UNAVAILABLE'), reasonPhrase: unavailableMessage(dependency) };
     }
     this.logger.error({ err: (error as Error).message }, 'ConfigRequest failed');
     return { statusCode: 500, reasonPhrase: 'Internal error' };

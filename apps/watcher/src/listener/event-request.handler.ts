@@ -4,7 +4,7 @@ import { isIP } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { Inject, Injectable } from '@nestjs/common';
 import { CORRELATION_HEADER, LOGGER, MetricsService, runWithCorrelation, type Logger } from '@kaa/observability';
-import { RETRY_AFTER_SECONDS, unavailableDependency } from '@kaa/server';
+import { RETRY_AFTER_SECONDS, unavailableDependency, unavailableMessage } from '@kaa/server';
 import { WATCHER_ENV, type WatcherEnv } from '../config/env.js';
 import { WatcherMetrics } from '../messaging/watcher-metrics.js';
 import { chainsTo } from './client-certificate.js';
@@ -66,7 +66,7 @@ export class EventRequestHandler {
           this.metrics.outcome('unavailable');
           this.platformMetrics.dependencyUnavailable.inc({ dependency, channel: 'http' });
           this.logger.warn({ err: (error as Error).message, dependency }, `watch event: ${dependency} unavailable; answered 503`);
-          send(res, 503, { statusCode: 503, error: 'unavailable', message: `${dependency} unavailable` });
+          send(res, 503, { statusCode: 503, error: 'unavailable', message: unavailableMessage(dependency) });
         } else {
           this.logger.error({ err: (error as Error).message, stack: (error as Error).stack }, 'watch event failed');
           send(res, 500, { statusCode: 500, error: 'Internal Server Error', message: 'internal error' });
