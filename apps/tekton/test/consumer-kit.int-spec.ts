@@ -4,8 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { NatsClient, NatsModule } from '@kaa/nats';
 import { ObservabilityModule } from '@kaa/observability';
 import { AppConfigSource, TektonClientModule, type ConfigChange } from '@kaa/tekton-client';
-import { eventually, testNatsUrl } from '@kaa/testing';
-import { NatsProxy } from './nats-proxy.js';
+import { TcpProxy, eventually, testNatsUrl } from '@kaa/testing';
 import { ALL_SCOPES, client, SERVICE_INSTANCES_YAML, startTekton, type Tekton } from './support.js';
 
 const rand = () => randomBytes(3).toString('hex');
@@ -17,7 +16,7 @@ describe('consumer kit (TektonConfigClient) used by a test service', () => {
   const version = `${app}-v1`;
   const credentials = { clientId: `svc-${rand()}`, clientSecret: 'kit-secret', tenant: 'kaa', scope: 'kaa:application:read kaa:tenant:configuration:read' };
   let tekton: Tekton;
-  let proxy: NatsProxy;
+  let proxy: TcpProxy;
   let service: INestApplicationContext;
   let source: AppConfigSource;
   let call: ReturnType<typeof client>;
@@ -42,7 +41,7 @@ describe('consumer kit (TektonConfigClient) used by a test service', () => {
     expect((await call('PUT', `/app-configs/applications/${app}`, appConfig(true))).status).toBe(200);
     expect((await call('PUT', '/tenant-configs', { [consumer]: { kaa: { tenants: { [tenant]: { config: { tier: 'gold' } } } } } })).status).toBe(200);
 
-    proxy = await NatsProxy.start(testNatsUrl());
+    proxy = await TcpProxy.start(testNatsUrl());
     const identity = { service: 'kit-test', instance: consumer, replicaId: rand() };
     @Module({
       imports: [

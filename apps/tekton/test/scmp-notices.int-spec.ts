@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { eventually, testNatsUrl } from '@kaa/testing';
+import { TcpProxy, eventually, testNatsUrl } from '@kaa/testing';
 import { scmp } from '@kaa/protocols';
-import { NatsProxy } from './nats-proxy.js';
 import { ScmpListener } from './scmp-listener.js';
 import { ALL_SCOPES, client, startTekton, type Tekton } from './support.js';
 
@@ -67,13 +66,13 @@ describe('17/SCMP notices', () => {
 });
 
 describe('17/SCMP notices while NATS is down', () => {
-  let proxy: NatsProxy;
+  let proxy: TcpProxy;
   let tekton: Tekton;
   let listener: ScmpListener;
   const tenant = `globex${suffix()}`;
 
   beforeAll(async () => {
-    proxy = await NatsProxy.start(testNatsUrl());
+    proxy = await TcpProxy.start(testNatsUrl());
     tekton = await startTekton({ tenants: [tenant], natsUrl: proxy.url });
     listener = await ScmpListener.start(tekton.instance, ['cmx'], [tenant]);
   });

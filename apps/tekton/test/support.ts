@@ -42,14 +42,14 @@ export interface Tekton {
 }
 
 /** Starts tekton in-process on its own schema and instance name, with a dev issuer for tenants. */
-export async function startTekton(options: { tenants?: string[]; clients?: DevClient[]; natsUrl?: string; instance?: string; replicaId?: string; instancesYaml?: string; env?: Record<string, string> } = {}): Promise<Tekton> {
+export async function startTekton(options: { tenants?: string[]; clients?: DevClient[]; databaseUrl?: string; natsUrl?: string; instance?: string; replicaId?: string; instancesYaml?: string; env?: Record<string, string> } = {}): Promise<Tekton> {
   const issuer = await DevIssuer.start({ tenants: options.tenants ?? ['acme', 'globex', 'kaa'], clients: options.clients });
   const instance = options.instance ?? uniqueName('tekton');
   const tenantsFile = await writeTempFile('tenants.json', JSON.stringify(issuer.tenants()));
   const instancesFile = await writeTempFile('service-instances.yaml', options.instancesYaml ?? SERVICE_INSTANCES_YAML);
   const app = await createTektonApp(
     loadTektonEnv({
-      DATABASE_URL: testDatabaseUrl(),
+      DATABASE_URL: options.databaseUrl ?? testDatabaseUrl(),
       NATS_URL: options.natsUrl ?? testNatsUrl(),
       SERVICE_INSTANCE_NAME: instance,
       REPLICA_ID: options.replicaId,

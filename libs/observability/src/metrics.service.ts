@@ -51,6 +51,20 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  readonly dependencyUnavailable = new Counter({
+    name: 'dependency_unavailable_total',
+    help: 'Requests answered 503 because a dependency (database, nats) was unreachable, by dependency and channel',
+    labelNames: ['dependency', 'channel'] as const,
+    registers: [this.registry],
+  });
+
+  readonly inputRejected = new Counter({
+    name: 'input_rejected_total',
+    help: 'Inputs refused before reaching Postgres (NUL, unpaired surrogates, too deep), by channel and reason',
+    labelNames: ['channel', 'reason'] as const,
+    registers: [this.registry],
+  });
+
   constructor(options: MetricsOptions) {
     this.registry.setDefaultLabels({ service: options.service, instance: options.instance, replica: options.replicaId });
     collectDefaultMetrics({ register: this.registry });

@@ -8,6 +8,7 @@ import type { FastifyRequest } from 'fastify';
 import { VerifiedTokenCache } from '@kaa/auth';
 import { fastifyRequestIdOptions, instrumentHttp, LOGGER, MetricsService, PinoNestLogger, type Logger } from '@kaa/observability';
 import { HttpErrorFilter } from './http-exception.filter.js';
+import { guardInputs } from './input-guard.js';
 
 export const API_PREFIX = 'api/v1';
 
@@ -54,7 +55,8 @@ export async function createHttpApp(module: Type | ReturnType<typeof Object>, op
   });
   if (options.rateLimit && options.rateLimit.perTenant > 0) await limitPerTenant(app, options.rateLimit);
   app.setGlobalPrefix(API_PREFIX, { exclude: ['health', 'metrics'] });
-  app.useGlobalFilters(new HttpErrorFilter(logger));
+  app.useGlobalFilters(new HttpErrorFilter(logger, app.get(MetricsService)));
+  guardInputs(app, { bodyLimitBytes: options.bodyLimitBytes, metrics: app.get(MetricsService) });
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
   app.enableShutdownHooks();
   setupOpenApi(app, options);

@@ -2,7 +2,7 @@ import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common'
 import { cdtp, configRequestCodec, configResponseCodec, isExpired, ProtocolDecodeError, type ConfigRequest, type ConfigResponseInput } from '@kaa/protocols';
 import { NatsClient, type HandlerOutcome, type InboundMessage } from '@kaa/nats';
 import { LOGGER, MetricsService, runWithCorrelation, type Logger } from '@kaa/observability';
-import { statusOf } from '@kaa/server';
+import { statusOf, unavailableDependency, unavailableMessage } from '@kaa/server';
 import { CdtpService } from './cdtp.service.js';
 
 const METRIC_SUBJECT = 'cdtp.request';
@@ -50,19 +50,23 @@ export class CdtpRequestHandler implements OnApplicationBootstrap {
       try {
         response = await this.cdtpService.answer(request);
       } catch (error) {
-        this.logger.error({ err: (error as Error).message }, 'ConfigRequest failed');
-        response = {
-          correlationId: request.correlationId,
-          timestamp: Date.now(),
-          appVersionName: request.appVersionName,
-          endpointId: request.endpointId,
-          statusCode: 500,
-          reasonPhrase: 'Internal error',
-        };
+        response = { correlationId: request.correlationId, timestamp: Date.now(), appVersionName: request.appVersionName, endpointId: request.endpointId, ...this.failure(error) };
       }
       this.reply(msg, response);
       return response.statusCode >= 500 ? 'error' : response.statusCode >= 400 ? 'rejected' : 'ok';
     });
+  }
+
+  /** An outage is 503 (the delivery service retries), anything else 500. */
+  private failure(error: unknown): { statusCode: number; reasonPhrase: string } {
+    const dependency = unavailableDependency(error);
+    if (dependency) {
+      this.metrics.dependencyUnavailable.inc({ dependency, channel: 'nats' });
+      this.logger.warn({ err: (error as Error).message, dependency }, `ConfigRequest: ${dependency} unavailable; answered 503`);
+      return { statusCode: statusOf('UNAVAILABLE'), reasonPhrase: unavailableMessage(dependency) };
+    }
+    this.logger.error({ err: (error as Error).message }, 'ConfigRequest failed');
+    return { statusCode: 500, reasonPhrase: 'Internal error' };
   }
 
   private reply(msg: InboundMessage, response: ConfigResponseInput) {

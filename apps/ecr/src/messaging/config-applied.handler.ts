@@ -2,10 +2,10 @@ import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common'
 import { cdtp, configAppliedCodec, isExpired, ProtocolDecodeError, type ConfigApplied } from '@kaa/protocols';
 import { NatsClient, type HandlerOutcome, type InboundMessage } from '@kaa/nats';
 import { LOGGER, MetricsService, runWithCorrelation, type Logger } from '@kaa/observability';
+import { isUnstorableMessage } from '@kaa/server';
 import { ConfigsService } from '../configs/configs.service.js';
 import { ANY_CONSUMER } from '../config/env.js';
 import { HistoryService } from '../history/history.service.js';
-import { hasNul } from './wire-strings.js';
 
 export const CDTP_CONSUMERS = Symbol('ecr:cdtp-consumer-instances');
 const METRIC_SUBJECT = 'cdtp.configApplied';
@@ -43,7 +43,7 @@ export class ConfigAppliedHandler implements OnApplicationBootstrap {
     }
     return runWithCorrelation(event.correlationId, async () => {
       if (isExpired(event)) return 'expired';
-      if (hasNul(event.endpointId, event.appVersionName, event.configId, event.reasonPhrase)) return 'rejected';
+      if (isUnstorableMessage(event, 'ConfigApplied', msg.subject, this.metrics, this.logger)) return 'rejected';
       const confirmation = {
         endpointId: event.endpointId,
         appVersionName: event.appVersionName,

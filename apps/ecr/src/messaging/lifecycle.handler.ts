@@ -11,8 +11,8 @@ import {
 } from '@kaa/protocols';
 import { NatsClient, type HandlerOutcome, type InboundMessage } from '@kaa/nats';
 import { LOGGER, MetricsService, runWithCorrelation, type Logger } from '@kaa/observability';
+import { isUnstorableMessage } from '@kaa/server';
 import { PurgeService } from '../lifecycle/purge.service.js';
-import { hasNul } from './wire-strings.js';
 
 const ELCE_METRIC = 'elce.unregistered';
 const TLE_METRIC = 'tle.unregistered';
@@ -43,7 +43,7 @@ export class LifecycleHandler implements OnApplicationBootstrap {
     if (!event) return 'decode_error';
     return runWithCorrelation(event.correlationId, async () => {
       if (isExpired(event)) return 'expired';
-      if (hasNul(event.endpointId, event.appVersionName)) return 'rejected';
+      if (isUnstorableMessage(event, 'EndpointUnregistered', msg.subject, this.metrics, this.logger)) return 'rejected';
       if (!(await this.purge.endpointUnregistered(event.endpointId, event.appVersionName))) return 'ignored';
       this.logger.info({ endpointId: event.endpointId, appVersionName: event.appVersionName }, 'endpoint unregistered; configs and history deleted');
       return 'ok';
@@ -55,7 +55,7 @@ export class LifecycleHandler implements OnApplicationBootstrap {
     if (!event) return 'decode_error';
     return runWithCorrelation(event.correlationId, async () => {
       if (isExpired(event)) return 'expired';
-      if (hasNul(event.tenantId)) return 'rejected';
+      if (isUnstorableMessage(event, 'TenantUnregistered', msg.subject, this.metrics, this.logger)) return 'rejected';
       if (!(await this.purge.tenantUnregistered(event.tenantId))) return 'ignored';
       this.logger.info({ tenantId: event.tenantId }, 'tenant unregistered; its data purged');
       return 'ok';

@@ -3,7 +3,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isIP } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { Inject, Injectable } from '@nestjs/common';
-import { CORRELATION_HEADER, LOGGER, runWithCorrelation, type Logger } from '@kaa/observability';
+import { CORRELATION_HEADER, LOGGER, MetricsService, runWithCorrelation, type Logger } from '@kaa/observability';
+import { RETRY_AFTER_SECONDS, unavailableDependency, unavailableMessage } from '@kaa/server';
 import { WATCHER_ENV, type WatcherEnv } from '../config/env.js';
 import { WatcherMetrics } from '../messaging/watcher-metrics.js';
 import { chainsTo } from './client-certificate.js';
@@ -30,6 +31,7 @@ export class EventRequestHandler {
     private readonly events: WatchEventService,
     private readonly trust: TrustStore,
     private readonly metrics: WatcherMetrics,
+    private readonly platformMetrics: MetricsService,
     @Inject(WATCHER_ENV) env: WatcherEnv,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
@@ -53,11 +55,18 @@ export class EventRequestHandler {
         this.metrics.outcome(result.duplicate ? 'duplicate' : 'accepted');
         send(res, 200, { status: 'accepted', eventId: result.eventId, duplicate: result.duplicate });
       } catch (error) {
+        const dependency = unavailableDependency(error);
         if (error instanceof ListenerRefusal) {
           this.metrics.outcome(error.reason);
           this.logger.info({ reason: error.reason, status: error.status, path: req.url, peer: req.socket.remoteAddress }, `watch event refused: ${error.message}`);
           if (error.status === 405) res.setHeader('Allow', 'POST');
           send(res, error.status, { statusCode: error.status, error: error.reason, message: error.message });
+        } else if (dependency) {
+          // A database outage (NATS outages arrive as a refusal from the service): retry later.
+          this.metrics.outcome('unavailable');
+          this.platformMetrics.dependencyUnavailable.inc({ dependency, channel: 'http' });
+          this.logger.warn({ err: (error as Error).message, dependency }, `watch event: ${dependency} unavailable; answered 503`);
+          send(res, 503, { statusCode: 503, error: 'unavailable', message: unavailableMessage(dependency) });
         } else {
           this.logger.error({ err: (error as Error).message, stack: (error as Error).stack }, 'watch event failed');
           send(res, 500, { statusCode: 500, error: 'Internal Server Error', message: 'internal error' });
@@ -184,6 +193,7 @@ function send(res: ServerResponse, status: number, body: unknown) {
   const payload = JSON.stringify(body);
   const headers: Record<string, string | number> = { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) };
   if (status === 413) headers.Connection = 'close';
+  if (status === 503) headers['Retry-After'] = RETRY_AFTER_SECONDS;
   res.writeHead(status, headers);
   res.end(payload);
 }

@@ -2,6 +2,7 @@ import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common'
 import { NatsClient, type HandlerOutcome, type InboundMessage } from '@kaa/nats';
 import { LOGGER, MetricsService, runWithCorrelation, type Logger } from '@kaa/observability';
 import { ANY_TOKEN, isExpired, ProtocolDecodeError, tenantUnregisteredEventCodec, tle, type TenantUnregisteredEvent } from '@kaa/protocols';
+import { isUnstorableMessage } from '@kaa/server';
 import { TenantPurgeService } from '../tenants/tenant-purge.service.js';
 
 const METRIC_SUBJECT = 'tle.unregistered';
@@ -35,6 +36,7 @@ export class TenantLifecycleHandler implements OnApplicationBootstrap {
     }
     return runWithCorrelation(event.correlationId, async () => {
       if (isExpired(event)) return 'expired';
+      if (isUnstorableMessage(event, 'TenantUnregistered', msg.subject, this.metrics, this.logger)) return 'rejected';
       const purged = await this.purge.purge(event.tenantId);
       this.logger.info({ tenantId: event.tenantId, ...purged }, 'tenant unregistered; its watchers deleted and runtimes revoked');
       return 'ok';

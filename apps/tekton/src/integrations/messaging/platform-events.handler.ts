@@ -2,6 +2,7 @@ import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common'
 import { NatsClient, NatsHeaders, type HandlerOutcome, type InboundMessage } from '@kaa/nats';
 import { LOGGER, MetricsService, type Logger } from '@kaa/observability';
 import { cdtp, elce, ProtocolError, scmp, watch } from '@kaa/protocols';
+import { isUnstorableMessage } from '@kaa/server';
 import { EventRecorder } from '../events/event-recorder.service.js';
 import { INTEGRATIONS_OPTIONS, type IntegrationsOptions } from '../integrations.options.js';
 import { normalise, type SourceKind } from './normalize.js';
@@ -50,6 +51,7 @@ export class PlatformEventsHandler implements OnApplicationBootstrap {
       this.logger.warn({ subject: msg.subject, err: error.message }, 'integrations: undecodable event ignored');
       return 'decode_error';
     }
+    if (isUnstorableMessage(normalised, `${kind} event`, msg.subject, this.metrics, this.logger)) return 'rejected';
     if (kind === 'scmp-broadcast' && normalised.instance === this.options.instanceName) return 'ignored';
     if (kind === 'scmp-targeted' && (this.isOwn(msg) || (await this.recorder.recordedByTekton(normalised.correlationId)))) return 'ignored';
     const producedBy = msg.headers?.get(NatsHeaders.producedBy) || undefined;

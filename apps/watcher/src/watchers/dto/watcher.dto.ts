@@ -41,6 +41,8 @@ export class WatcherDto {
   component: string;
 
   @ApiProperty({ type: ResourceToWatchDto })
+  // ValidateNested alone lets an absent value or an array through (and the service fails on it).
+  @IsObject({ message: 'resourceToWatch must be an object' })
   @ValidateNested()
   @Type(() => ResourceToWatchDto)
   resourceToWatch: ResourceToWatchDto;

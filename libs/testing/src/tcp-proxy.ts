@@ -1,30 +1,37 @@
-import { connect as tcpConnect, createServer, type Server, type Socket } from 'node:net';
-import type { AddressInfo } from 'node:net';
+import { connect as tcpConnect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+
+const DEFAULT_PORTS: Record<string, number> = { 'nats:': 4222, 'postgres:': 5432, 'postgresql:': 5432 };
 
 /**
- * A TCP relay in front of the real NATS server that a test can cut and restore, so a service
- * loses (and regains) its NATS connection while everything else keeps running.
+ * A TCP relay in front of a real server (NATS, Postgres) that a test can cut and restore, so a
+ * service loses (and regains) that dependency while everything else keeps running.
  */
-export class NatsProxy {
+export class TcpProxy {
   private server?: Server;
   private readonly sockets = new Set<Socket>();
   port = 0;
 
   constructor(private readonly upstream: URL) {}
 
-  static async start(natsUrl: string): Promise<NatsProxy> {
-    const proxy = new NatsProxy(new URL(natsUrl));
+  /** A proxy in front of the server `upstreamUrl` names (`nats://…`, `postgres://…`). */
+  static async start(upstreamUrl: string): Promise<TcpProxy> {
+    const proxy = new TcpProxy(new URL(upstreamUrl));
     await proxy.up();
     return proxy;
   }
 
-  get url() {
-    return `nats://127.0.0.1:${this.port}`;
+  /** The upstream URL (credentials, database, query) with the proxy's address in place of the server's. */
+  get url(): string {
+    const url = new URL(this.upstream.href);
+    url.hostname = '127.0.0.1';
+    url.port = String(this.port);
+    return url.href.replace(/\/$/, '');
   }
 
   async up(): Promise<void> {
+    const upstreamPort = Number(this.upstream.port || DEFAULT_PORTS[this.upstream.protocol]);
     const server = createServer((client) => {
-      const upstream = tcpConnect(Number(this.upstream.port || 4222), this.upstream.hostname);
+      const upstream = tcpConnect(upstreamPort, this.upstream.hostname);
       for (const socket of [client, upstream]) {
         this.sockets.add(socket);
         socket.on('close', () => this.sockets.delete(socket));
