@@ -2,7 +2,7 @@
 // each step against a baseline measured in the same run, and writes BENCHMARKS.md. Bounded to
 // --budget-seconds (default 600) in all; every step has its own bound and stops its processes.
 //
-//   npm run bench -- [--only=1,2,3,4,5] [--seconds=10] [--changes=1000] [--scale-rows=1000000]
+//   npm run bench -- [--only=1,2,3,4,5,6] [--seconds=10] [--changes=1000] [--scale-rows=1000000]
 //                    [--no-build] [--cpu-prof] [--app-log-level=warn] [--out=BENCHMARKS.md]
 import { spawn } from 'node:child_process';
 import { openSync, closeSync, readFileSync, mkdirSync } from 'node:fs';
@@ -16,6 +16,7 @@ import * as restStep from './steps/rest.mjs';
 import * as noticeStep from './steps/notice.mjs';
 import * as watchStep from './steps/watch.mjs';
 import * as scaleStep from './steps/scale.mjs';
+import * as noisyStep from './steps/noisy.mjs';
 
 function parseArgs(argv) {
   const opts = {
@@ -114,6 +115,7 @@ const STEPS = [
   { module: noticeStep, budgetSeconds: 180 },
   { module: watchStep, budgetSeconds: 90 },
   { module: scaleStep, budgetSeconds: 200 },
+  { module: noisyStep, budgetSeconds: 120 },
 ];
 
 async function main() {

@@ -24,6 +24,13 @@ describe('ecr REST', () => {
           applications: {
             kettle: { 'endpoint-configuration': { 'schema-required': true, schema: { type: 'object' } }, versions: { 'kettle-v2': { endpointConfigurationSchema: JSON.stringify(schema) } } },
             strict: { 'endpoint-configuration': { 'schema-required': true } },
+            // Issue 12: a catastrophic-backtracking pattern, and one RE2 cannot run.
+            redos: {
+              versions: {
+                'redos-v1': { endpointConfigurationSchema: { type: 'object', properties: { s: { type: 'string', pattern: '^(a+)+$' } }, patternProperties: { '^(x+x+)+y$': { type: 'string' } } } },
+                'redos-v2': { endpointConfigurationSchema: { type: 'object', properties: { s: { type: 'string', pattern: '^(a)\\1$' } } } },
+              },
+            },
           },
         },
       },
@@ -122,6 +129,25 @@ describe('ecr REST', () => {
     expect(effective.body).toEqual(schema);
     expect((await call('PUT', '/app-versions/kettle-v2/schemas/validate', { active: 'yes' })).status).toBe(400);
     expect((await call('PUT', '/app-versions/kettle-v2/schemas/validate', { active: true })).body).toEqual({ valid: true });
+  });
+
+  it('matches schema patterns with RE2: a ReDoS pattern answers at once, a backreference is a 400 (issue 12)', async () => {
+    const started = Date.now();
+    const hostile = await call('PUT', '/app-versions/redos-v1/schemas/validate', { s: `${'a'.repeat(30)}!`, [`${'x'.repeat(40)}!`]: 1 });
+    // It held ECR (and 6/CDTP with it) for over a minute with JavaScript's backtracking engine.
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(hostile.status).toBe(400);
+    expect(hostile.body.violations).toEqual([{ pointer: '/s', message: expect.stringContaining('^(a+)+$') }]);
+    expect((await call('PUT', '/app-versions/redos-v1/schemas/validate', { s: 'aaaa', xxy: 'ok' })).body).toEqual({ valid: true });
+    const patterned = await call('PUT', '/app-versions/redos-v1/schemas/validate', { xxy: 1 });
+    expect(patterned.body.violations).toEqual([{ pointer: '/xxy', message: expect.any(String) }]);
+
+    const backreference = await call('PUT', '/app-versions/redos-v2/schemas/validate', { s: 'aa' });
+    expect(backreference.status).toBe(400);
+    expect(backreference.body.message).toContain(JSON.stringify('^(a)\\1$'));
+    expect(backreference.body.message).toContain('RE2');
+    expect((await call('PUT', '/endpoints/ep-9/app-versions/redos-v2', { s: 'aa' })).status).toBe(400);
+    expect((await call('GET', '/endpoints/ep-9/app-versions/redos-v2')).status).toBe(404);
   });
 
   it('answers 404 when a schema is required and none exists', async () => {

@@ -203,6 +203,67 @@ describe('integrations', () => {
     expect((await call('PATCH', '/notifications/redos', { filter: { include: ['(?=b)'] } })).status).toBe(400);
   });
 
+  it("does not let one tenant's filters hold another tenant's requests (issue 12)", async () => {
+    // The noisy tenant's author (its token's sub, which its own issuer decides) fills the summary.
+    const sub = 'n'.repeat(1000);
+    tokens.noisy = await issuer.mint('globex', { scope: 'integration:read integration:update tenant:application:create application:update', sub });
+    tokens.quiet = await issuer.mint('acme', { scope: 'application:read' });
+    const hook = await track(receiver());
+    expect((await call('POST', '/providers', { name: 'noisy-hook', type: 'generic', address: `${hook.url}/noisy` }, 'noisy')).status).toBe(201);
+
+    // What stalled tekton for 9.5-16 s: short patterns that compile into ~35 000 RE2 instructions each.
+    const huge = `(?:${Array.from({ length: 36 }, (_, i) => `.{${999 - i}}`).join('|')})`;
+    expect(huge.length).toBeLessThanOrEqual(256);
+    const refused = await call('POST', '/notifications', { name: 'noisy-huge', providerRef: 'noisy-hook', filter: { include: Array(8).fill(huge) } }, 'noisy');
+    expect(refused.status).toBe(400);
+    expect(refused.body.violations).toHaveLength(8);
+    expect(refused.body.violations[0]).toMatchObject({ pointer: '/filter/include/0', message: expect.stringContaining('RE2 instructions') });
+
+    // The costliest filters the limits let through, until the tenant's budget is spent.
+    // (No literal in them: re2js skips a pattern whose required literal is not in the text.)
+    const costly = (k: number) => ({ include: [0, 1, 2, 3].map((j) => `(?:[a-f]|[d-k]|[i-p]|[n-u]|[s-z]){${95 - 4 * k - j}}$`) });
+    let accepted = 0;
+    for (let k = 0; k < 10; k++) {
+      const created = await call('POST', '/notifications', { name: `noisy-${k}`, providerRef: 'noisy-hook', filter: costly(k) }, 'noisy');
+      if (created.status !== 201) {
+        expect(created.status).toBe(400);
+        expect(created.body.violations).toEqual([expect.objectContaining({ pointer: '/filter', message: expect.stringContaining('2000') })]);
+        break;
+      }
+      accepted++;
+    }
+    expect(accepted).toBeGreaterThan(0);
+    expect(accepted).toBeLessThan(10);
+
+    const noisyApp = uniqueName('noisy');
+    expect((await call('POST', '/applications', { name: noisyApp }, 'noisy')).status).toBe(201);
+    let writing = true;
+    const writes = (async () => {
+      for (let level = 0; writing; level++) {
+        const results = await Promise.all([0, 1, 2, 3].map((i) => call('PUT', `/app-configs/applications/${noisyApp}`, { ecr: { kaa: { applications: { [noisyApp]: { level, i } } } } }, 'noisy')));
+        for (const r of results) expect([200, 409, 412]).toContain(r.status);
+      }
+    })();
+    const latencies: number[] = [];
+    try {
+      for (let n = 0; n < 20; n++) {
+        const t0 = performance.now();
+        expect((await call('GET', '/applications', undefined, 'quiet')).status).toBe(200);
+        latencies.push(performance.now() - t0);
+      }
+    } finally {
+      writing = false;
+      await writes;
+    }
+    // Generous for a shared CI machine: it took 9.5-16 s with the patterns above.
+    expect(Math.max(...latencies)).toBeLessThan(1000);
+    const [{ summary }] = await query<{ summary: string }>(
+      `SELECT summary FROM "${instance}".integration_event WHERE type = 'app-config.changed' AND payload->>'application' = $1 LIMIT 1`,
+      [noisyApp],
+    );
+    expect(summary).toContain(sub.slice(0, 900));
+  });
+
   it('drops a provider secret when the provider is moved, and never shows a full address', async () => {
     const old = await track(receiver(() => ({ status: 201 })));
     const moved = await track(receiver());

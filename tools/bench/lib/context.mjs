@@ -91,7 +91,8 @@ export class BenchContext {
     if (!existsSync(testing)) throw new Error(`${testing} is missing: build first (npx nx run-many -t build)`);
     const { DevIssuer } = await import(pathToFileURL(testing).href);
     this.issuer = await DevIssuer.start({
-      tenants: ['bench'],
+      // bench-noisy: the other tenant of step 6 (noisy neighbour).
+      tenants: ['bench', 'bench-noisy'],
       clients: [{ clientId: 'bench-ecr', clientSecret: 'bench-secret', tenant: 'bench', scope: 'kaa:application:read kaa:tenant:configuration:read' }],
     });
     onCleanup(() => this.issuer.close());

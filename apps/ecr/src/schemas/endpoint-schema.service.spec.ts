@@ -72,4 +72,29 @@ describe('EndpointSchemaService', () => {
     source.tree = { tenants: {}, applications: { kettle: { versions: { 'kettle-v1': { endpointConfigurationSchema: '{not json' } } } } };
     expect(errorOf(() => new EndpointSchemaService(source).validate(ref, {}))?.code).toBe('UNPROCESSABLE');
   });
+
+  const withSchema = (schema: object) => {
+    const source = new FakeSource();
+    source.tree = { tenants: {}, applications: { kettle: { versions: { 'kettle-v1': { endpointConfigurationSchema: schema } } } } };
+    return new EndpointSchemaService(source);
+  };
+
+  it('matches `pattern` and `patternProperties` with RE2, in linear time', () => {
+    const sut = withSchema({ type: 'object', properties: { s: { type: 'string', pattern: '^(a+)+$' } }, patternProperties: { '^x-': { type: 'integer' } } });
+    const started = performance.now();
+    expect(errorOf(() => sut.validate(ref, { s: `${'a'.repeat(30)}!` }))?.violations).toEqual([{ pointer: '/s', message: expect.stringContaining('^(a+)+$') }]);
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(() => sut.validate(ref, { s: 'aaa', 'x-n': 1 })).not.toThrow();
+    expect(errorOf(() => sut.validate(ref, { 'x-n': 'one' }))?.violations).toEqual([{ pointer: '/x-n', message: expect.any(String) }]);
+  });
+
+  it('refuses, as 400, a schema whose pattern RE2 cannot run', () => {
+    for (const pattern of ['^(a)\\1$', '^(?=a)', '(?<!a)b']) {
+      const error = errorOf(() => withSchema({ type: 'string', pattern }).validate(ref, 'aa'));
+      expect(error?.code).toBe('BAD_REQUEST');
+      expect(error?.message).toContain(JSON.stringify(pattern));
+    }
+    expect(errorOf(() => withSchema({ patternProperties: { '(?=x)': { type: 'integer' } } }).validate(ref, {}))?.code).toBe('BAD_REQUEST');
+  });
 });
+

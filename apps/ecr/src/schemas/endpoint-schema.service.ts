@@ -2,8 +2,9 @@ import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { AppConfigSource } from '@kaa/tekton-client';
-import { DomainError, notFound, validationFailed, type Violation } from '@kaa/server';
+import { badRequest, DomainError, notFound, validationFailed, type Violation } from '@kaa/server';
 import type { AppVersionRef } from '../configs/config-keys.js';
+import { PatternBudget, PatternWorkExceeded, re2RegExp, SchemaPatternRefused } from './re2-reg-exp.js';
 
 // ajv-formats is CommonJS; under ESM its default export may arrive wrapped.
 const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (ajv: Ajv) => Ajv;
@@ -16,7 +17,7 @@ export interface EffectiveSchema {
   source: 'app-version' | 'application' | 'none';
 }
 
-type Compiled = { validate: ValidateFunction } | { error: string } | { none: true };
+type Compiled = { validate: ValidateFunction } | { error: string } | { refused: string } | { none: true };
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
@@ -51,20 +52,21 @@ function toPointer(error: ErrorObject): string {
  */
 @Injectable()
 export class EndpointSchemaService implements OnModuleDestroy {
-  private ajv = EndpointSchemaService.newAjv();
+  private readonly budget = new PatternBudget();
+  private ajv = this.newAjv();
   private readonly cache = new Map<string, Compiled>();
   private readonly unsubscribe: () => void;
 
   constructor(private readonly source: AppConfigSource) {
     this.unsubscribe = source.onChange(() => {
       this.cache.clear();
-      this.ajv = EndpointSchemaService.newAjv();
+      this.ajv = this.newAjv();
     });
   }
 
-  private static newAjv(): Ajv {
+  private newAjv(): Ajv {
     // addUsedSchema: false, so two versions whose schemas share an `$id` do not collide.
-    return addFormats(new Ajv({ allErrors: true, strict: false, addUsedSchema: false }));
+    return addFormats(new Ajv({ allErrors: true, strict: false, addUsedSchema: false, code: { regExp: re2RegExp(this.budget) } }));
   }
 
   onModuleDestroy() {
@@ -94,7 +96,16 @@ export class EndpointSchemaService implements OnModuleDestroy {
     if ('error' in compiled) {
       throw new DomainError('UNPROCESSABLE', `the endpoint configuration schema of ${ref.appVersionName} is not a valid JSON schema: ${compiled.error}`);
     }
-    if (compiled.validate(config)) return;
+    if ('refused' in compiled) throw badRequest(`the endpoint configuration schema of ${ref.appVersionName} cannot be used: ${compiled.refused}`);
+    this.budget.reset();
+    let valid: boolean;
+    try {
+      valid = compiled.validate(config) as boolean;
+    } catch (error) {
+      if (error instanceof PatternWorkExceeded) throw badRequest(error.message);
+      throw error;
+    }
+    if (valid) return;
     const violations: Violation[] = (compiled.validate.errors ?? []).map((error) => ({
       pointer: toPointer(error),
       message: error.message ?? error.keyword,
@@ -114,7 +125,7 @@ export class EndpointSchemaService implements OnModuleDestroy {
         if (typeof schema === 'string') throw new Error('not JSON');
         compiled = { validate: this.ajv.compile(schema) };
       } catch (error) {
-        compiled = { error: (error as Error).message };
+        compiled = error instanceof SchemaPatternRefused ? { refused: error.message } : { error: (error as Error).message };
       }
     }
     this.cache.set(ref.appVersionName, compiled);

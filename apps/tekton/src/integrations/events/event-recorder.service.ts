@@ -5,7 +5,7 @@ import { currentCorrelationId } from '@kaa/observability';
 import { channelName, quoteIdent, schemaOf } from '@kaa/persistence';
 import { PlatformEventSink, type PlatformEvent } from '../../events/platform-event.js';
 import { INTEGRATIONS_OPTIONS, type IntegrationsOptions } from '../integrations.options.js';
-import { matches, MAX_SUMMARY_LENGTH, type NotificationFilter } from '../notifications/notification-filter.js';
+import { MatchClock, matches, MAX_SUMMARY_LENGTH, type NotificationFilter } from '../notifications/notification-filter.js';
 import { currentProducedBy } from './produced-by.context.js';
 
 export type EventOrigin = 'tekton' | 'nats';
@@ -24,7 +24,8 @@ export const deliveryChannel = (schema: string) => channelName('kaa_integrations
  * delivery per notification of the event's tenant that is not suspended and whose filter
  * matches, in the caller's transaction. Events without a tenant go to the platform tenant's
  * notifications only. Matching happens here, once: later changes to a notification do not
- * affect events already recorded.
+ * affect events already recorded. Filters' regexes have a bounded cost (bounded-regex.ts) and
+ * give the event loop back between patterns, so a tenant's filters slow its own writes only.
  */
 @Injectable()
 export class EventRecorder extends PlatformEventSink {
@@ -84,6 +85,7 @@ export class EventRecorder extends PlatformEventSink {
   /** Returns how many deliveries were created. */
   private async store(manager: EntityManager, events: PlatformEvent[], options: RecordOptions): Promise<number> {
     let created = 0;
+    const clock = new MatchClock();
     for (const event of events) {
       const summary = event.summary.slice(0, MAX_SUMMARY_LENGTH);
       // One statement stores the event and, when it is new and is to be matched, reads the
@@ -99,7 +101,8 @@ export class EventRecorder extends PlatformEventSink {
           event.tenantId ?? this.options.platformTenant, !options.producedBy,
         ],
       );
-      const ids = stored.flatMap((n) => (n.id !== null && n.filter !== null && matches(n.filter, event) ? [n.id] : []));
+      const ids: string[] = [];
+      for (const n of stored) if (n.id !== null && n.filter !== null && (await matches(n.filter, event, clock))) ids.push(n.id);
       if (ids.length === 0) continue;
       const rows: unknown[] = await manager.query(
         `INSERT INTO ${this.schema}.integration_delivery (notification_id, event_id)

@@ -1,6 +1,7 @@
-import { RE2JS } from 're2js';
+import { setImmediate } from 'node:timers/promises';
 import type { PlatformEvent, PlatformEventType } from '../../events/platform-event.js';
 import type { Violation } from '@kaa/server';
+import { compileBounded, MAX_FILTER_PROGRAM, PatternRefused, type BoundedRegex } from './bounded-regex.js';
 
 export const PLATFORM_EVENT_TYPES: readonly PlatformEventType[] = [
   'application.upserted',
@@ -27,16 +28,25 @@ export interface NotificationFilter {
 
 /**
  * Limits that keep a tenant's regexes from stalling the event path. Patterns are RE2 syntax and
- * run on re2js (linear time, no backtracking): backreferences and lookarounds are rejected.
+ * run on re2js (linear time, no backtracking): backreferences and lookarounds are rejected, and
+ * so are patterns whose compiled program is too large (see bounded-regex.ts).
  */
 export const MAX_PATTERN_LENGTH = 256;
 export const MAX_PATTERNS = 20;
 /** Filters see at most this much of a summary. */
 export const MAX_SUMMARY_LENGTH = 1024;
+/**
+ * The RE2 programs of all of a tenant's notifications together (each event of the tenant is
+ * matched against all of them): about 100 ms of matching per event at worst.
+ */
+export const MAX_TENANT_PROGRAM = 2000;
+/** Matching gives the event loop back once it has run this long (it runs inside write requests). */
+const SLICE_MS = 4;
 
 /** Checks the regexes of a filter; each bad one is a violation naming the pattern. */
 export function filterViolations(filter: NotificationFilter, pointer = '/filter'): Violation[] {
   const violations: Violation[] = [];
+  let program = 0;
   for (const key of ['include', 'exclude'] as const) {
     const patterns = filter[key];
     if (patterns.length > MAX_PATTERNS) violations.push({ pointer: `${pointer}/${key}`, message: `at most ${MAX_PATTERNS} patterns` });
@@ -46,24 +56,34 @@ export function filterViolations(filter: NotificationFilter, pointer = '/filter'
         return;
       }
       try {
-        RE2JS.compile(pattern);
+        program += compileBounded(pattern).programSize;
       } catch (error) {
-        violations.push({ pointer: `${pointer}/${key}/${i}`, message: `invalid RE2 regular expression ${JSON.stringify(pattern)}: ${(error as Error).message}` });
+        if (!(error instanceof PatternRefused)) throw error;
+        violations.push({ pointer: `${pointer}/${key}/${i}`, message: error.message });
       }
     });
+  }
+  if (program > MAX_FILTER_PROGRAM) {
+    violations.push({ pointer, message: `the include and exclude patterns compile to ${program} RE2 instructions together, more than ${MAX_FILTER_PROGRAM}` });
   }
   return violations;
 }
 
-/** Compiled patterns; null for one RE2 cannot compile (stored before patterns were RE2). */
-const compiled = new Map<string, RE2JS | null>();
+/** Instructions of a filter's usable patterns (what matching one summary costs, per character). */
+export function filterProgram(filter: Pick<NotificationFilter, 'include' | 'exclude'>): number {
+  return [...filter.include, ...filter.exclude].reduce((sum, pattern) => sum + (regex(pattern)?.programSize ?? 0), 0);
+}
 
-function regex(pattern: string): RE2JS | null {
+/** Compiled patterns; null for one that cannot be used (stored before the current limits). */
+const compiled = new Map<string, BoundedRegex | null>();
+
+function regex(pattern: string): BoundedRegex | null {
   let re = compiled.get(pattern);
   if (re === undefined) {
     try {
-      re = RE2JS.compile(pattern);
-    } catch {
+      re = pattern.length > MAX_PATTERN_LENGTH ? null : compileBounded(pattern);
+    } catch (error) {
+      if (!(error instanceof PatternRefused)) throw error;
       re = null;
     }
     if (compiled.size > 10_000) compiled.clear();
@@ -71,9 +91,6 @@ function regex(pattern: string): RE2JS | null {
   }
   return re;
 }
-
-/** Whether a pattern finds a match in the text, in time linear in the text; a pattern RE2 rejects never matches. */
-const finds = (pattern: string, text: string) => regex(pattern)?.test(text) ?? false;
 
 /** The application an event concerns: its own field, else the app part of its app version name. */
 export function applicationOf(event: Pick<PlatformEvent, 'application' | 'appVersion'>): string | undefined {
@@ -83,7 +100,13 @@ export function applicationOf(event: Pick<PlatformEvent, 'application' | 'appVer
   return cut > 0 ? event.appVersion.slice(0, cut) : undefined;
 }
 
-export function matches(filter: NotificationFilter, event: PlatformEvent): boolean {
+/**
+ * Whether the event passes the filter. Each pattern costs at most its (bounded) program size ×
+ * the summary (≤ 1024 characters); between patterns the event loop is given back once a slice
+ * has run {@link SLICE_MS}, so no tenant's filters hold other requests for longer than that.
+ * A pattern that cannot be used (stored before the current limits) never matches.
+ */
+export async function matches(filter: NotificationFilter, event: PlatformEvent, clock = new MatchClock()): Promise<boolean> {
   if (filter.eventTypes.length > 0 && !filter.eventTypes.includes(event.type)) return false;
   if (filter.applications.length > 0) {
     const app = applicationOf(event);
@@ -91,6 +114,26 @@ export function matches(filter: NotificationFilter, event: PlatformEvent): boole
   }
   if (filter.serviceInstances.length > 0 && (!event.serviceInstance || !filter.serviceInstances.includes(event.serviceInstance))) return false;
   const summary = event.summary.slice(0, MAX_SUMMARY_LENGTH);
-  if (filter.include.length > 0 && !filter.include.some((p) => finds(p, summary))) return false;
-  return !filter.exclude.some((p) => finds(p, summary));
+  const finds = async (pattern: string) => {
+    await clock.maybeYield();
+    return regex(pattern)?.find(summary) ?? false;
+  };
+  if (filter.include.length > 0 && !(await someAsync(filter.include, finds))) return false;
+  return !(await someAsync(filter.exclude, finds));
+}
+
+async function someAsync(items: string[], test: (item: string) => Promise<boolean>): Promise<boolean> {
+  for (const item of items) if (await test(item)) return true;
+  return false;
+}
+
+/** Time since the event loop was last given back; share one across the filters of one event. */
+export class MatchClock {
+  private since = performance.now();
+
+  async maybeYield(): Promise<void> {
+    if (performance.now() - this.since < SLICE_MS) return;
+    await setImmediate();
+    this.since = performance.now();
+  }
 }

@@ -1,12 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { quoteIdent, schemaOf } from '@kaa/persistence';
 import { conflict, notFound, pageFigures, validationFailed, type Page, type PageRequest } from '@kaa/server';
 import type { DeliveryStatus } from '../integrations.options.js';
 import { ProviderEntity } from '../providers/provider.entity.js';
 import type { CreateNotificationDto, DeliveryView, NotificationFilterDto, NotificationView, UpdateNotificationDto } from './dto/notification.dto.js';
-import { filterViolations, type NotificationFilter } from './notification-filter.js';
+import { filterProgram, filterViolations, MAX_TENANT_PROGRAM, type NotificationFilter } from './notification-filter.js';
 import { NotificationEntity } from './notification.entity.js';
 
 /** Notifications of one tenant; providerRef resolves within the same tenant only. */
@@ -37,14 +37,19 @@ export class NotificationsService {
   async create(tenantId: string, dto: CreateNotificationDto): Promise<NotificationView> {
     const filter = normalise(dto.filter);
     const provider = await this.provider(tenantId, dto.providerRef);
-    const result = await this.repo
-      .createQueryBuilder()
-      .insert()
-      .values({ tenantId, name: dto.name, providerId: provider.id, suspend: dto.suspend ?? false, filter })
-      .orIgnore()
-      .returning('id')
-      .execute();
-    if (result.raw.length === 0) throw conflict(`notification ${dto.name} already exists`);
+    const inserted = await this.dataSource.transaction(async (manager) => {
+      await this.withinTenantBudget(manager, tenantId, null, filter);
+      const result = await manager
+        .createQueryBuilder()
+        .insert()
+        .into(NotificationEntity)
+        .values({ tenantId, name: dto.name, providerId: provider.id, suspend: dto.suspend ?? false, filter })
+        .orIgnore()
+        .returning('id')
+        .execute();
+      return (result.raw as unknown[]).length > 0;
+    });
+    if (!inserted) throw conflict(`notification ${dto.name} already exists`);
     return this.get(tenantId, dto.name);
   }
 
@@ -52,8 +57,32 @@ export class NotificationsService {
     const row = await this.find(tenantId, name);
     const filter = dto.filter ? normalise(dto.filter) : row.filter;
     const providerId = dto.providerRef === undefined ? row.providerId : (await this.provider(tenantId, dto.providerRef)).id;
-    await this.repo.update({ id: row.id }, { filter, providerId, suspend: dto.suspend ?? row.suspend });
+    await this.dataSource.transaction(async (manager) => {
+      if (dto.filter) await this.withinTenantBudget(manager, tenantId, row.id, filter);
+      await manager.update(NotificationEntity, { id: row.id }, { filter, providerId, suspend: dto.suspend ?? row.suspend });
+    });
     return this.get(tenantId, name);
+  }
+
+  /**
+   * 400 unless the tenant's filters, with `filter` in place of notification `replacing`'s, stay
+   * within MAX_TENANT_PROGRAM (suspended ones count: they can be resumed without a check). A lock
+   * per tenant keeps two concurrent writes from passing the check together.
+   */
+  private async withinTenantBudget(manager: EntityManager, tenantId: string, replacing: string | null, filter: NotificationFilter): Promise<void> {
+    const own = filterProgram(filter);
+    if (own === 0) return;
+    await manager.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`${this.schema}.integration_notification:${tenantId}`]);
+    const others: { filter: NotificationFilter }[] = await manager.query(
+      `SELECT filter FROM ${this.schema}.integration_notification WHERE tenant_id = $1 AND ($2::bigint IS NULL OR id <> $2)`,
+      [tenantId, replacing],
+    );
+    const total = others.reduce((sum, n) => sum + filterProgram(n.filter), own);
+    if (total > MAX_TENANT_PROGRAM) {
+      throw validationFailed('invalid notification filter', [
+        { pointer: '/filter', message: `the tenant's notification filters would compile to ${total} RE2 instructions together, more than ${MAX_TENANT_PROGRAM}` },
+      ]);
+    }
   }
 
   async remove(tenantId: string, name: string): Promise<void> {
