@@ -15,7 +15,7 @@ describe('ecr input limits', () => {
 
   beforeAll(async () => {
     issuer = await DevIssuer.start({ tenants: ['acme'] });
-    ecr = await startEcr({ issuer, env: { CDTP_CONSUMER_INSTANCES: consumer } });
+    ecr = await startEcr({ issuer, owners: { kettle: 'acme' }, env: { CDTP_CONSUMER_INSTANCES: consumer } });
     origin = ecr.base.replace('/api/v1', '');
     token = await issuer.mint('acme', { scope: ALL_SCOPES });
     call = api(ecr.base, token);
