@@ -11,12 +11,14 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { jest } from '@jest/globals';
 import avro from 'avsc';
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { DevIssuer, dropSchema, eventually, freePort, testDatabaseUrl, testNatsUrl, uniqueName, writeTempFile } from '@kaa/testing';
 import { watchStreamName } from '@kaa/watch-listener';
 
+// npm installs and builds of two projects, two services started: minutes, not seconds.
 jest.setTimeout(600_000);
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -26,11 +28,12 @@ const rand = () => randomBytes(3).toString('hex');
 const versionOf = (name: string) => (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; devDependencies: Record<string, string> }).dependencies[name];
 const devVersionOf = (name: string) => (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> }).devDependencies[name];
 
-function sh(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env) {
-  const result = spawnSync(command, args, { cwd, env, encoding: 'utf8', timeout: 300_000 });
+function run(command: string, args: string[], cwd: string) {
+  const result = spawnSync(command, args, { cwd, encoding: 'utf8', timeout: 300_000 });
   if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} in ${cwd} failed (${result.status}):\n${result.stdout}\n${result.stderr}`);
-  return result.stdout;
+  return result;
 }
+const sh = (command: string, args: string[], cwd: string) => run(command, args, cwd).stdout;
 const npm = (args: string[], cwd: string) => sh('npm', [...args, '--cache', npmCache, '--no-audit', '--no-fund', '--loglevel=error'], cwd);
 
 /** A child process whose stdout is JSON lines; `next` waits for the first line (from now on) matching. */
@@ -60,10 +63,12 @@ class Service {
   }
   async stop() {
     if (this.child.exitCode !== null) return;
+    let timer: NodeJS.Timeout | undefined;
     const exited = new Promise((resolve) => this.child.once('exit', resolve));
     this.child.kill('SIGTERM');
-    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
-    this.child.kill('SIGKILL');
+    await Promise.race([exited, new Promise((resolve) => (timer = setTimeout(resolve, 5000)))]);
+    clearTimeout(timer);
+    if (this.child.exitCode === null) this.child.kill('SIGKILL');
   }
 }
 
@@ -170,8 +175,11 @@ describe('the published packages, installed from their tarballs by another team'
 
   it('every package passes `npm publish --dry-run`', () => {
     for (const pkg of PACKAGES) {
-      const out = sh('npm', ['publish', '--dry-run', '--json', '--loglevel=error'], join(root, 'libs', pkg));
-      expect(JSON.parse(out)).toMatchObject({ name: `@kaa/${pkg}` });
+      const { stdout, stderr } = run('npm', ['publish', '--dry-run', '--json', '--loglevel=warn'], join(root, 'libs', pkg));
+      const { version } = JSON.parse(readFileSync(join(root, 'libs', pkg, 'package.json'), 'utf8')) as { version: string };
+      expect(JSON.parse(stdout)).toMatchObject({ [`@kaa/${pkg}`]: { name: `@kaa/${pkg}`, version } });
+      // npm warns when it has to correct a manifest it publishes (bin, repository, ...); not being logged in is expected here.
+      expect(stderr.split('\n').filter((line) => line.startsWith('npm warn publish') && !line.includes('logged in'))).toEqual([]);
     }
   });
 
@@ -272,7 +280,8 @@ describe('the published packages, installed from their tarballs by another team'
           name: 'cjs-nest-service',
           dependencies: {
             '@nestjs/common': '12.0.0',
-            '@nestjs/core': '12.0.0',
+            // 12.0.0 of @nestjs/core was released with a peer range of @nestjs/common ^11: not installable with 12.
+            '@nestjs/core': '12.0.1',
             '@nats-io/transport-node': '3.0.0',
             '@nats-io/jetstream': '3.0.0',
             'reflect-metadata': versionOf('reflect-metadata'),
