@@ -1,20 +1,24 @@
 // `node tools/packages/api-report.mjs [--update]`: checks each published package's public surface
 // (its built .d.ts) against the API report checked in beside it (libs/<lib>/api/<lib>.api.md) with
 // @microsoft/api-extractor. Exits 1 when a report differs; --update rewrites the reports instead.
-// Run after building the libraries.
-import { mkdirSync } from 'node:fs';
+// `--package <dir>` (repeatable) checks only those package folders. Run after building the libraries.
+import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { PUBLISHED_PACKAGES } from './published.mjs';
 import { workspaceRoot } from '../dev/run.mjs';
 
 const update = process.argv.includes('--update');
+const chosen = process.argv.flatMap((arg, i) => (process.argv[i - 1] === '--package' ? [resolve(arg)] : []));
+const packages = chosen.length
+  ? chosen.map((dir) => ({ dir, name: JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).name }))
+  : PUBLISHED_PACKAGES;
 // require() (not import) so that a tool installed elsewhere can be found through NODE_PATH too.
 const require = createRequire(join(workspaceRoot, 'package.json'));
 const { Extractor, ExtractorConfig } = require('@microsoft/api-extractor');
 
 let failed = 0;
-for (const { dir, name } of PUBLISHED_PACKAGES) {
+for (const { dir, name } of packages) {
   if (update) mkdirSync(resolve(workspaceRoot, dir, 'api'), { recursive: true });
   const config = ExtractorConfig.prepare({
     configObject: {
