@@ -54,12 +54,14 @@ class Service {
     return new Service(spawn(node, [file], { cwd, env: { PATH: process.env.PATH ?? '', ...env } }));
   }
   async next(predicate: (line: Record<string, unknown>) => boolean, from = 0, timeoutMs = 30_000) {
-    return eventually(() => {
-      if (this.child.exitCode !== null) throw new Error(`exited ${this.child.exitCode}: ${this.stderr}`);
-      return this.lines.slice(from).find(predicate);
-    }, timeoutMs).catch((error: Error) => {
-      throw new Error(`${error.message}\nstderr: ${this.stderr}`);
-    });
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.lines.slice(from).find(predicate);
+      if (found) return found;
+      if (this.child.exitCode !== null) throw new Error(`exited ${this.child.exitCode}:\n${this.stderr}`);
+      if (Date.now() > deadline) throw new Error(`no such line within ${timeoutMs} ms; stderr:\n${this.stderr}`);
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
   }
   async stop() {
     if (this.child.exitCode !== null) return;
