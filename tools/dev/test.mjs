@@ -26,6 +26,7 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
 }
 
 async function main() {
+  log(`Node ${process.versions.node} (${process.execPath})`);
   await ensureDependencies(log);
   const { ensureServices } = await import('./services.mjs');
   services = await ensureServices({ database: 'kaa_test', log: (line) => log(line) });
