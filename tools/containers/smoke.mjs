@@ -118,7 +118,7 @@ async function main() {
   let baseImage = process.env.BASE_IMAGE;
   let baseTag = process.env.BASE_TAG;
   if (!baseImage) {
-    const tag = buildBaseImage({ log });
+    const tag = buildBaseImage({ node: process.env.KAA_IMAGE_NODE ?? '22', log });
     [baseImage, baseTag] = [tag.slice(0, tag.lastIndexOf(':')), tag.slice(tag.lastIndexOf(':') + 1)];
   }
   const images = {};

@@ -113,7 +113,7 @@ export class NatsServerProcess {
     child.once('exit', () => {
       if (this.child === child) this.child = undefined;
     });
-    await waitForPort(this.port, 5000);
+    await waitForPort(this.port, 20_000);
   }
 
   /** Stops the server: SIGTERM lets it close its connections, SIGKILL does not. */
