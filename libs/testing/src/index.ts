@@ -1,3 +1,3 @@
 export { DevIssuer, type DevClient, type MintClaims } from './dev-issuer.js';
-export { dropSchema, eventually, query, testDatabaseUrl, testNatsUrl, uniqueName, writeTempFile } from './test-env.js';
+export { dropSchema, eventually, query, removeOnExit, testDatabaseUrl, testNatsUrl, uniqueName, writeTempFile } from './test-env.js';
 export { NatsServerProcess, freePort, natsServerBinary, type NatsServerOptions } from './nats-server.js';
