@@ -14,9 +14,9 @@ const HELP = `cdtp-pull: ask ecr for an endpoint's configuration over 6/CDTP (NA
   --nats-url      default: NATS_URL, else nats://127.0.0.1:4222 (npm start prints the URL it uses);
                   NATS_USER/NATS_PASSWORD or NATS_TOKEN authenticate when set
   --ecr-instance  ecr's SERVICE_INSTANCE_NAME (default ecr): the request subject derives from it
-  --config-id     the id the device already has: ecr answers 304 with no content if it is current
+  --config-id     the id the device already has: ecr answers 200 Not changed, without content, if it is current
 Prints the answer: status, configId, contentType and the configuration.
-Exit status: 0 answered 200 or 304, 1 answered another status, 2 usage error, 3 no answer.`;
+Exit status: 0 answered 200, 1 answered another status, 2 usage error, 3 no answer.`;
 
 function fail(message, code = 2) {
   process.stderr.write(`cdtp-pull: ${message}\n`);
@@ -106,4 +106,4 @@ if (answer.content) {
   lines.push(`config ${shown}`);
 }
 process.stdout.write(`${lines.join('\n')}\n`);
-process.exit(answer.statusCode === 200 || answer.statusCode === 304 ? 0 : 1);
+process.exit(answer.statusCode === 200 ? 0 : 1);

@@ -395,7 +395,7 @@ async function main() {
     `  # a client-credentials token (ecr's service account); answers 200 {"access_token": ...}`,
     `  curl -s -d grant_type=client_credentials -d client_id=${ECR_CLIENT.clientId} -d client_secret=${ECR_CLIENT.clientSecret} ${issuer.tokenUrlFor(ECR_CLIENT.tenant)}`,
     `Postgres ${services.databaseUrl}   NATS ${services.natsUrl}`,
-    '# a device\'s configuration over 6/CDTP, as a delivery service asks ecr for it (apps/ecr/README.md):',
+    '# a device\'s config over 6/CDTP, as a delivery service asks ecr (apps/ecr/README.md); answers status 200 after the README\'s example, 404 before:',
     `  NATS_URL=${services.natsUrl} npm run cdtp-pull -- --endpoint meter-0001 --app-version smart-meter-v1`,
     `Tokens stay valid across restarts (keys in ${keysFile}). Ctrl-C stops everything started here.`,
     '',
