@@ -99,8 +99,10 @@ async function shutdown(reason, code) {
   process.exit(code);
 }
 
-for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.on(signal, () => shutdown(`${signal}: stopping the apps, the dev issuer and the services started here`, signal === 'SIGINT' ? 130 : 143));
+// SIGHUP: the terminal was closed; the apps and services, in their own groups, would not hear it.
+const SIGNAL_CODES = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
+for (const [signal, code] of Object.entries(SIGNAL_CODES)) {
+  process.on(signal, () => shutdown(`${signal}: stopping the apps, the dev issuer and the services started here`, code));
 }
 // npm 11 forwards SIGTERM/SIGINT to the shell running this script, not to us: the shell dies and
 // we are re-parented. A changed parent pid is the sign (no prctl in Node).
