@@ -133,7 +133,7 @@ async function main() {
     log(`built ${images[app]} from ${baseImage}:${baseTag} in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   }
 
-  services = await ensureServices({ database: 'kaa_containers', log });
+  services = await ensureServices({ dataDir: '.data/containers', database: 'kaa_containers', log });
   const testingLib = join(workspaceRoot, 'libs', 'testing', 'dist', 'index.js');
   if (!existsSync(testingLib)) throw new Error(`${testingLib} is missing: run npm run build (npm test does) first`);
   const { DevIssuer } = await import(pathToFileURL(testingLib).href);

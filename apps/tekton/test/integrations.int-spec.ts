@@ -496,6 +496,8 @@ describe('integrations', () => {
     const done = event({ application: doneApp });
     await record(waiting, done);
     await eventually(async () => ((await deliveries('all-good'))[0]?.status === 'delivered' && (await deliveries('keep-failing'))[0]?.attempts) || undefined);
+    // Nothing is past its retention yet: nothing is purged (and nothing is logged as purged).
+    expect(await app.get(DeliveryWorker).purge()).toBe(0);
     // However far its retries got, that delivery is still waiting (its next attempt is due later).
     await query(`UPDATE "${instance}".integration_delivery SET status = 'pending', next_attempt_at = now() + interval '1 hour' WHERE event_id = $1`, [waiting.id]);
     await query(`UPDATE "${instance}".integration_event SET recorded_at = now() - interval '31 days' WHERE id = ANY($1)`, [[waiting.id, done.id]]);
@@ -503,7 +505,7 @@ describe('integrations', () => {
     await record(recent);
     await eventually(async () => (await deliveries('all-good')).every((d) => d.status === 'delivered') && (await deliveries('all-good')).length === 2 || undefined);
 
-    expect(await app.get(DeliveryWorker).purge()).toBeGreaterThanOrEqual(1);
+    expect(await app.get(DeliveryWorker).purge()).toBe(1);
     const left = await query<{ id: string }>(`SELECT id FROM "${instance}".integration_event WHERE id = ANY($1)`, [[waiting.id, done.id, recent.id]]);
     expect(left.map((r) => r.id).sort()).toEqual([waiting.id, recent.id].sort());
     expect((await deliveries('all-good')).map((d) => d.eventId)).toEqual([recent.id]);

@@ -75,7 +75,7 @@ export class BenchContext {
   /** Starts Postgres/NATS (or reuses them), the dev issuer and a bench NATS connection. */
   async init() {
     const { ensureServices } = await import('../../dev/services.mjs');
-    this.services = await ensureServices({ dataDir: '.data', database: 'kaa_bench', log: (l) => log(l) });
+    this.services = await ensureServices({ dataDir: '.data/bench', database: 'kaa_bench', log: (l) => log(l) });
     onCleanup(() => this.services.stop());
     this.databaseUrl = this.services.databaseUrl;
     this.natsUrl = this.services.natsUrl;

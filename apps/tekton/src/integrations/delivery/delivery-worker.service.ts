@@ -109,7 +109,8 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   async purge(): Promise<number> {
     this.lastPurge = Date.now();
     const s = this.schema;
-    const purged: unknown[] = await this.dataSource.query(
+    // TypeORM answers a DELETE with [rows, rowCount], not the rows: count the rows, not the pair.
+    const [purged]: [unknown[], number] = await this.dataSource.query(
       `DELETE FROM ${s}.integration_event e
        WHERE e.recorded_at < now() - make_interval(days => $1)
          AND NOT EXISTS (SELECT 1 FROM ${s}.integration_delivery d WHERE d.event_id = e.id AND d.status = 'pending')
