@@ -9,6 +9,8 @@ import { MatchClock, matches, type NotificationFilter } from '../notifications/n
 /** Events matched per batch, and at most this many of one tenant's (its backlog waits for the next batch). */
 export const MATCH_BATCH = 32;
 export const MATCH_PER_TENANT = 4;
+/** Matching rests as long as it ran: at most half of the event loop goes to it, whatever the backlog. */
+const REST_RATIO = 1;
 
 interface Unmatched {
   id: string;
@@ -30,8 +32,9 @@ interface Candidate {
  * nothing in anyone's write requests. Events are taken in batches of {@link MATCH_BATCH},
  * round-robin by tenant (at most {@link MATCH_PER_TENANT} of one tenant per batch, each tenant's
  * oldest first), so one tenant's backlog delays another tenant's next event by at most one
- * batch. Filters give the event loop back every few milliseconds (MatchClock), and the caller
- * yields between batches. A batch's events are locked (SKIP LOCKED: replicas take different
+ * batch. Filters give the event loop back every few milliseconds and then rest as long as they
+ * ran (MatchClock), so requests keep at least half of the event loop; the caller yields between
+ * batches. A batch's events are locked (SKIP LOCKED: replicas take different
  * ones) and marked matched in the transaction that creates their deliveries, which are unique on
  * (notification, event) as before.
  *
@@ -61,7 +64,7 @@ export class EventMatcher {
         [tenants],
       );
       const pairs: { notification: string[]; event: string[] } = { notification: [], event: [] };
-      const clock = new MatchClock();
+      const clock = new MatchClock(REST_RATIO);
       for (const event of events) {
         for (const n of notifications) {
           if (n.tenant_id !== event.tenant || n.created_at > event.recorded_at) continue;
