@@ -5,7 +5,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { NatsClient, NatsHeaders } from '@kaa/nats';
-import { cdtp, configAppliedCodec } from '@kaa/protocols';
+import { cdtp, configAppliedCodec, scmp, serviceSpecificConfigurationUpdateEventCodec } from '@kaa/protocols';
 import { DevIssuer, dropSchema, eventually, query, testDatabaseUrl, testNatsUrl, uniqueName, writeTempFile } from '@kaa/testing';
 import { createTektonApp } from '../src/app.js';
 import { loadTektonEnv } from '../src/config/env.js';
@@ -262,7 +262,12 @@ describe('integrations', () => {
       [noisyApp],
     );
     expect(summary).toContain(sub.slice(0, 900));
-  });
+    // The noisy tenant's backlog is matched by the worker after its writes answered, and drains.
+    await eventually(async () => {
+      const [{ left }] = await query<{ left: number }>(`SELECT count(*)::int AS left FROM "${instance}".integration_event WHERE matched_at IS NULL`);
+      return left === 0 || undefined;
+    }, 90_000, 200);
+  }, 120_000);
 
   it('drops a provider secret when the provider is moved, and never shows a full address', async () => {
     const old = await track(receiver(() => ({ status: 201 })));
@@ -430,6 +435,34 @@ describe('integrations', () => {
     expect(hook.requests).toHaveLength(1);
     expect(JSON.parse(hook.requests[0].body)).toMatchObject({ type: 'endpoint-config.applied', tenantId: null, application: meter, appVersion: `${meter}-v1`, data: { statusCode: 400 } });
     expect(JSON.parse(hook.requests[0].body).summary).toContain('rejected');
+  });
+
+  it("skips its own 17/SCMP notices, whichever replica sent them, and records other tekton instances' ones", async () => {
+    const nats = app.get(NatsClient);
+    const own = uniqueName('own');
+    const foreign = uniqueName('foreign');
+    const notice = (appName: string) =>
+      serviceSpecificConfigurationUpdateEventCodec.encode({ correlationId: randomUUID(), timestamp: Date.now(), tenantID: 'acme', appName, appVerName: null } as Parameters<typeof serviceSpecificConfigurationUpdateEventCodec.encode>[0]);
+    const subject = scmp.targeted('ecr', 'upsert');
+    // Another replica of this instance: a replica id of its own, the instance's name.
+    nats.publish(subject, notice(own), { headers: { [NatsHeaders.originatorInstance]: instance, [NatsHeaders.originatorReplicaId]: 'another-replica' } });
+    nats.publish(subject, notice(foreign), { headers: { [NatsHeaders.originatorInstance]: uniqueName('tekton-b'), [NatsHeaders.originatorReplicaId]: 'r9' } });
+    await nats.flush();
+    // The intake takes messages in order: once the later one is recorded, the earlier one was handled.
+    await eventually(async () => (await query(`SELECT 1 FROM "${instance}".integration_event WHERE payload->>'application' = $1`, [foreign])).length === 1 || undefined);
+    expect(await query(`SELECT 1 FROM "${instance}".integration_event WHERE payload->>'application' = $1`, [own])).toEqual([]);
+
+    // A change made here is recorded once, by the change itself, not again from its notice.
+    tokens.ownApps = await issuer.mint('acme', { scope: 'tenant:application:create application:update' });
+    const changed = uniqueName('changed');
+    expect((await call('POST', '/applications', { name: changed }, 'ownApps')).status).toBe(201);
+    expect((await call('PUT', `/app-configs/applications/${changed}`, { ecr: { kaa: { applications: { [changed]: { level: 1 } } } } }, 'ownApps')).status).toBe(200);
+    nats.publish(subject, notice(foreign), { headers: { [NatsHeaders.originatorInstance]: uniqueName('tekton-c') } });
+    await eventually(async () => (await query(`SELECT 1 FROM "${instance}".integration_event WHERE payload->>'application' = $1`, [foreign])).length === 2 || undefined);
+    await eventually(async () => (await query(`SELECT 1 FROM "${instance}".outbox_message`)).length === 0 || undefined);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const rows = await query<{ type: string; origin: string }>(`SELECT type, origin FROM "${instance}".integration_event WHERE payload->>'application' = $1 ORDER BY recorded_at`, [changed]);
+    expect(rows).toEqual([{ type: 'application.upserted', origin: 'tekton' }, { type: 'app-config.changed', origin: 'tekton' }]);
   });
 
   it('ignores changes made through the REST API by the notifier itself (X-Kaa-Produced-By)', async () => {

@@ -17,6 +17,8 @@ export const NATS_OPTIONS = Symbol('kaa:nats-options');
 export const NatsHeaders = {
   correlationId: 'Kaa-Correlation-Id',
   originatorReplicaId: 'Kaa-Originator-Replica',
+  /** The service instance that produced the message (its replicas share it). */
+  originatorInstance: 'Kaa-Originator-Instance',
   /** Marks messages produced by the notifier so that it never reacts to its own output. */
   producedBy: 'Kaa-Produced-By',
 } as const;

@@ -79,7 +79,11 @@ async function tekton(ctx) {
     instancesFile,
     JSON.stringify({ kaa: { 'service-instances': { ecr: { serviceName: 'ecr', serviceGroup: 'configuration', appConfigurationSchema: { type: 'object' }, appVersionConfigurationSchema: { type: 'object' } } } } }),
   );
-  const app = await ctx.startApp('tekton', { SERVICE_INSTANCES_FILE: instancesFile, PLATFORM_TENANT: 'bench-platform', SECRETS_ENCRYPTION_KEY: randomBytes(32).toString('hex'), INTEGRATIONS_POLL_MS: '60000' });
+  const app = await ctx.startApp('tekton', {
+    SERVICE_INSTANCES_FILE: instancesFile, PLATFORM_TENANT: 'bench-platform', SECRETS_ENCRYPTION_KEY: randomBytes(32).toString('hex'), INTEGRATIONS_POLL_MS: '60000',
+    // The provider below points at loopback, which tekton refuses unless the operator allows it.
+    INTEGRATIONS_ALLOWED_NETWORKS: '127.0.0.1/32',
+  });
   const api = `${app.baseUrl}/api/v1`;
   try {
     const quietToken = await ctx.token(['application:read', 'tenant:application:create']);

@@ -1,4 +1,4 @@
-import { setImmediate } from 'node:timers/promises';
+import { setImmediate, setTimeout as sleep } from 'node:timers/promises';
 import type { PlatformEvent, PlatformEventType } from '../../events/platform-event.js';
 import type { Violation } from '@kaa/server';
 import { compileBounded, MAX_FILTER_PROGRAM, PatternRefused, type BoundedRegex } from './bounded-regex.js';
@@ -40,7 +40,7 @@ export const MAX_SUMMARY_LENGTH = 1024;
  * matched against all of them): about 100 ms of matching per event at worst.
  */
 export const MAX_TENANT_PROGRAM = 2000;
-/** Matching gives the event loop back once it has run this long (it runs inside write requests). */
+/** Matching gives the event loop back once it has run this long (it shares the event loop with requests). */
 const SLICE_MS = 4;
 
 /** Checks the regexes of a filter; each bad one is a violation naming the pattern. */
@@ -127,13 +127,22 @@ async function someAsync(items: string[], test: (item: string) => Promise<boolea
   return false;
 }
 
-/** Time since the event loop was last given back; share one across the filters of one event. */
+/**
+ * Time since the event loop was last given back; share one across the filters of a batch. With
+ * `restRatio` r, each slice of matching is followed by r times its length of rest (the loop is
+ * idle for matching), so matching takes at most 1/(1+r) of the event loop however large the
+ * backlog is; 0 only yields (setImmediate).
+ */
 export class MatchClock {
   private since = performance.now();
 
+  constructor(private readonly restRatio = 0) {}
+
   async maybeYield(): Promise<void> {
-    if (performance.now() - this.since < SLICE_MS) return;
-    await setImmediate();
+    const ran = performance.now() - this.since;
+    if (ran < SLICE_MS) return;
+    if (this.restRatio > 0) await sleep(ran * this.restRatio);
+    else await setImmediate();
     this.since = performance.now();
   }
 }
