@@ -22,6 +22,11 @@ const ACK_WAIT_MS = 10_000;
 /** A message whose recording failed (Postgres down) comes again after this long. */
 const RETRY_MS = 1000;
 const BIND_RETRY_MS = 2000;
+/**
+ * Messages recorded at once. Each is acked on its own commit, and events carry no order among
+ * themselves, so a burst (a fleet's lifecycle events) is recorded in parallel, not one by one.
+ */
+const INTAKE_CONCURRENCY = 32;
 /** How often watcher streams created after the start are looked for. */
 const WATCH_DISCOVERY_MS = 30_000;
 
@@ -116,7 +121,7 @@ export class PlatformEventsHandler implements OnApplicationBootstrap, BeforeAppl
           messages = await this.bind(stream);
           attempted();
           this.logger.info({ stream, durable: this.durable }, 'integrations: intake bound');
-          for await (const msg of messages) await this.process(msg);
+          await this.processAll(messages);
         } catch (error) {
           attempted();
           if (this.stopped) break;
@@ -153,6 +158,19 @@ export class PlatformEventsHandler implements OnApplicationBootstrap, BeforeAppl
     this.messages.add(messages);
     if (this.stopped) messages.stop();
     return messages;
+  }
+
+  private async processAll(messages: ConsumerMessages) {
+    const inFlight = new Set<Promise<void>>();
+    try {
+      for await (const msg of messages) {
+        const processing: Promise<void> = this.process(msg).finally(() => inFlight.delete(processing));
+        inFlight.add(processing);
+        if (inFlight.size >= INTAKE_CONCURRENCY) await Promise.race(inFlight);
+      }
+    } finally {
+      await Promise.allSettled(inFlight);
+    }
   }
 
   /** Ack once the event is committed; nak (redelivered after RETRY_MS) when recording failed. */
