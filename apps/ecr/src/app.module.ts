@@ -7,6 +7,7 @@ import type { EcrEnv } from './config/env.js';
 import { ConfigCacheModule } from './configs/config-cache.service.js';
 import { ConfigLimitsModule, ConfigsModule } from './configs/configs.module.js';
 import { dataSourceOptions } from './database/options.js';
+import { FiltersModule } from './filters/filters.module.js';
 import { HistoryModule } from './history/history.module.js';
 import { MessagingModule } from './messaging/messaging.module.js';
 import { appConfigSourceModule } from './schemas/app-config-source.module.js';
@@ -31,6 +32,7 @@ export class AppModule {
         ConfigCacheModule.forRoot({ maxEntries: env.CONFIG_CACHE_ENTRIES, ttlMs: env.CONFIG_CACHE_TTL_MS }),
         ConfigLimitsModule.forRoot({ configMaxBytes: env.ECR_CONFIG_MAX_BYTES, batchMaxEndpoints: env.ECR_BATCH_MAX_ENDPOINTS }),
         ConfigsModule,
+        FiltersModule.forRoot(env),
         MessagingModule.forRoot({ consumers: env.CDTP_CONSUMER_INSTANCES }),
       ],
     };

@@ -1,14 +1,17 @@
 import { ALL_SCOPES, describeAccess, routeTable, type RouteAccess } from '@kaa/auth';
 import { API_PREFIX } from '@kaa/server';
 import { DevIssuer, uniqueName } from '@kaa/testing';
+import { EprStandIn } from './epr-stand-in.js';
 import { api, startEcr, type RunningEcr } from './support.js';
 
 describe('ecr: who may call each route', () => {
   let issuer: DevIssuer;
   let ecr: RunningEcr;
+  let epr: EprStandIn;
   let table: RouteAccess[];
   const app = uniqueName('matrix').replace(/-/g, '');
-  const params: Record<string, string> = { appVersionName: `${app}-v1`, endpointId: uniqueName('ep-matrix') };
+  const params: Record<string, string> = { appVersionName: `${app}-v1`, endpointId: uniqueName('ep-matrix'), filterId: uniqueName('filter-matrix') };
+  const eprClient = { clientId: uniqueName('ecr-matrix'), clientSecret: 'ecr-secret', tenant: 'kaa', scope: 'endpoint:read' };
   const concrete = (url: string) =>
     url.slice(`/${API_PREFIX}`.length).replace(/:(\w+)/g, (_, p: string) => {
       if (!(p in params)) throw new Error(`no value for path parameter ${p} in ${url}`);
@@ -17,13 +20,18 @@ describe('ecr: who may call each route', () => {
   const config = { active: true };
 
   beforeAll(async () => {
-    issuer = await DevIssuer.start({ tenants: ['acme', 'globex'] });
-    ecr = await startEcr({ issuer, owners: { [app]: 'acme' }, appConfig: { kaa: { applications: { [app]: { 'endpoint-configuration': { 'schema-required': true, schema: { type: 'object' } } } } } } });
+    issuer = await DevIssuer.start({ tenants: ['acme', 'globex', 'kaa'], clients: [eprClient] });
+    // EPR lists acme's endpoint under the filter, whoever asks.
+    epr = await EprStandIn.start({ issuer, realm: 'kaa', clientId: eprClient.clientId });
+    epr.addFilter(params.filterId!, params.appVersionName!, [params.endpointId!]);
+    const eprEnv = { EPR_URL: epr.url, TOKEN_URL: issuer.tokenUrlFor('kaa'), CLIENT_ID: eprClient.clientId, CLIENT_SECRET: eprClient.clientSecret };
+    ecr = await startEcr({ issuer, owners: { [app]: 'acme' }, env: eprEnv, appConfig: { kaa: { applications: { [app]: { 'endpoint-configuration': { 'schema-required': true, schema: { type: 'object' } } } } } } });
     table = routeTable(ecr.app, API_PREFIX);
   });
 
   afterAll(async () => {
     await ecr?.close();
+    await epr?.close();
     await issuer?.close();
   });
 
@@ -40,6 +48,7 @@ describe('ecr: who may call each route', () => {
       'PUT /api/v1/endpoints/:endpointId/app-versions/:appVersionName: endpoint:update',
       'GET /api/v1/endpoints/:endpointId/app-versions/:appVersionName/configurations: endpoint:read',
       'PUT /api/v1/endpoints/batch: endpoint:update',
+      'PUT /api/v1/endpoints/filters/:filterId: endpoint:update',
       'GET /api/v1/statuses: endpoint:read',
       'GET /health: public',
       'GET /metrics: public',
