@@ -75,7 +75,7 @@ function parseArgs(argv) {
         opts.soak = true;
         break;
       case 'soak-minutes':
-        opts.soakMinutes = Math.round(num());
+        opts.soakMinutes = Math.max(1, Math.round(num()));
         break;
       case 'soak-rate':
         opts.soakRate = num();

@@ -4,6 +4,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fixedRates } from '../lib/load.mjs';
 import { metricSumBy, metricValue, scrape } from '../lib/metrics.mjs';
@@ -195,12 +196,15 @@ export async function run(ctx, { deadline } = {}) {
   const loadStart = Date.now();
   const measureStart = loadStart + WARMUP_MS;
   const minuteOf = (t) => (t < measureStart ? 0 : Math.min(minutes, Math.floor((t - measureStart) / 60000) + 1));
-  const stats = Object.fromEntries(MIX.map((m) => [m.name, Array.from({ length: minutes + 1 }, () => ({ ok: 0, errors: 0, lat: [], firstError: undefined }))]));
+  const stats = Object.fromEntries(MIX.map((m) => [m.name, Array.from({ length: minutes + 1 }, () => ({ ok: 0, errors: 0, lat: [], firstError: undefined, kinds: {} }))]));
   const onResult = (name, sentAt, latencyMs, error) => {
     const cell = stats[name][minuteOf(sentAt)];
     if (error) {
       cell.errors++;
-      cell.firstError ??= String(error.message ?? error).split('\n')[0].slice(0, 200);
+      const message = String(error.message ?? error).split('\n')[0];
+      cell.firstError ??= message.slice(0, 200);
+      const kind = /: (\d{3}) /.exec(message)?.[1] ?? message.split(':')[0].slice(0, 40);
+      cell.kinds[kind] = (cell.kinds[kind] ?? 0) + 1;
     } else {
       cell.ok++;
       cell.lat.push(latencyMs);
@@ -211,9 +215,28 @@ export async function run(ctx, { deadline } = {}) {
   const samples = Object.fromEntries(APPS.map((a) => [a, []]));
   const scrapeErrors = Object.fromEntries(APPS.map((a) => [a, 0]));
   let lastEcrMetrics = '';
+  // What the apps depend on, probed from the harness beside them: when these stall too, a slow
+  // minute is the machine's (or Postgres's, or NATS's), not an app's.
+  const infra = Array.from({ length: minutes + 1 }, () => ({ pg: 0, nats: 0, loop: 0, pgErrors: 0 }));
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
+  const probe = async () => {
+    const cell = infra[minuteOf(Date.now())];
+    const t = process.hrtime.bigint();
+    try {
+      await ctx.pg.query('SELECT 1');
+      cell.pg = Math.max(cell.pg, Number(process.hrtime.bigint() - t) / 1e6);
+    } catch {
+      cell.pgErrors++;
+    }
+    cell.nats = Math.max(cell.nats, await ctx.nc.rtt().catch(() => Infinity));
+    cell.loop = Math.max(cell.loop, loopDelay.max / 1e6);
+    loopDelay.reset();
+  };
   const sampleAll = () =>
-    Promise.all(
-      APPS.map(async (a) => {
+    Promise.all([
+      probe(),
+      ...APPS.map(async (a) => {
         const t = Date.now();
         try {
           const text = await scrape(apps[a].baseUrl);
@@ -225,7 +248,7 @@ export async function run(ctx, { deadline } = {}) {
           if (scrapeErrors[a] === 1) warn(`soak: /metrics of ${a}: ${error.message}`);
         }
       }),
-    );
+    ]);
   await sampleAll();
   const sampler = setInterval(() => void sampleAll(), SAMPLE_MS);
 
@@ -253,16 +276,17 @@ export async function run(ctx, { deadline } = {}) {
     }
   } finally {
     clearInterval(sampler);
+    loopDelay.disable();
     await load.stop();
     noticeSub.unsubscribe();
   }
   const noticesByMinute = Array.from({ length: minutes + 1 }, (_, m) => notices.filter((t) => minuteOf(t) === m).length);
   notices = [];
 
-  report(ctx, { minutes, marks, stats, offered, ops, noticesByMinute, scrapeErrors });
+  report(ctx, { minutes, marks, stats, offered, ops, noticesByMinute, scrapeErrors, infra });
 }
 
-function report(ctx, { minutes, marks, stats, offered, ops, noticesByMinute, scrapeErrors }) {
+function report(ctx, { minutes, marks, stats, offered, ops, noticesByMinute, scrapeErrors, infra }) {
   // ---- memory: minute × app
   const memLines = [
     `| min | ${APPS.map((a) => `${a} RSS MB | ${a} heap MB | ${a} CPU %`).join(' | ')} | load avg |`,
@@ -277,8 +301,8 @@ function report(ctx, { minutes, marks, stats, offered, ops, noticesByMinute, scr
 
   // ---- operations: p99 and errors per minute
   const opLines = [
-    `| min | ${MIX.map((o) => o.name).join(' | ')} | tekton notices |`,
-    `|---|${MIX.map(() => '---').join('|')}|---|`,
+    `| min | ${MIX.map((o) => o.name).join(' | ')} | tekton notices | harness: SELECT 1 / NATS rtt / event-loop delay, max |`,
+    `|---|${MIX.map(() => '---').join('|')}|---|---|`,
   ];
   for (let m = 1; m <= minutes; m++) {
     const cells = MIX.map((o) => {
@@ -289,7 +313,8 @@ function report(ctx, { minutes, marks, stats, offered, ops, noticesByMinute, scr
       }
       return `${fmtMs(percentile(Float64Array.from(c.lat).sort(), 99))} · ${c.errors} err`;
     });
-    opLines.push(`| ${m} | ${cells.join(' | ')} | ${fmtNum(noticesByMinute[m])} |`);
+    const h = infra[m];
+    opLines.push(`| ${m} | ${cells.join(' | ')} | ${fmtNum(noticesByMinute[m])} | ${fmtMs(h.pg)}${h.pgErrors ? ` (${h.pgErrors} failed)` : ''} / ${fmtMs(h.nats)} / ${fmtMs(h.loop)} |`);
   }
   ctx.table(id, 'Operations per minute (p99 latency · errors = non-2xx answers, failed pulls, time-outs, arrivals dropped while 200 were open)', opLines);
   for (const line of ['memory:', ...memLines, 'operations:', ...opLines]) log(line);
@@ -338,7 +363,10 @@ function report(ctx, { minutes, marks, stats, offered, ops, noticesByMinute, scr
       result: errors === 0 ? 'PASS' : 'MISS',
     });
     const firstError = cells.find((c) => c.firstError)?.firstError;
-    if (firstError) ctx.note(id, `${o.name}: first error: ${firstError}`);
+    if (firstError) {
+      const kinds = cells.map((c, i) => [i + 1, Object.entries(c.kinds)]).filter(([, k]) => k.length);
+      ctx.note(id, `${o.name}: errors by minute and kind: ${kinds.map(([m, k]) => `min ${m}: ${k.map(([kind, n]) => `${n}× ${kind}`).join(', ')}`).join('; ')}. First: ${firstError}`);
+    }
   }
   const put = stats['tekton PUT config'].slice(1).reduce((n, c) => n + c.ok, 0);
   const received = noticesByMinute.slice(1).reduce((a, b) => a + b, 0);
@@ -353,7 +381,9 @@ function report(ctx, { minutes, marks, stats, offered, ops, noticesByMinute, scr
       `watcher: distinct watch events over 8 kept-alive mTLS connections with a runtime certificate it issued. tekton notices: targeted 17/SCMP notices received ` +
       `(${fmtNum(received)} for ${fmtNum(put)} PUTs in the measured window). Memory from each app's GET /metrics (prom-client's process_resident_memory_bytes and ` +
       `nodejs_heap_size_used_bytes) every ${SAMPLE_MS / 1000} s; MB = 10^6 bytes. The slope is a least-squares fit of the per-minute heap floor over minutes ${minutes >= 2 ? 1 : 0}..${minutes} (minute 0, start-up and warm-up, is left out when there are at least two minutes after it); ` +
-      `a run shorter than ${MIN_JUDGED_MINUTES} min is reported, not judged.`,
+      `a run shorter than ${MIN_JUDGED_MINUTES} min is reported, not judged. ` +
+      `The last column of the operations table is probed from the harness with the memory samples: the slowest Postgres \`SELECT 1\`, NATS round trip and ` +
+      `event-loop delay of the load generator in that minute; when those stall too, a slow minute is the shared machine's, not an app's.`,
   );
 }
 
