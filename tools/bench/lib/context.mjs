@@ -69,6 +69,7 @@ export class BenchContext {
     this.notes = new Map(); // step id → [text]
     this.rss = []; // {app, phase, mib}
     this.skipped = []; // {step, reason}
+    this.tables = new Map(); // step id → [{caption, lines}] (markdown tables under the step's notes)
     this.versions = { node: process.version };
   }
 
@@ -171,6 +172,12 @@ export class BenchContext {
   note(step, text) {
     if (!this.notes.has(step)) this.notes.set(step, []);
     this.notes.get(step).push(text);
+  }
+
+  /** A markdown table (header, separator, rows) printed under the step's notes in the report. */
+  table(step, caption, lines) {
+    if (!this.tables.has(step)) this.tables.set(step, []);
+    this.tables.get(step).push({ caption, lines });
   }
 
   skip(step, reason) {
