@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { closedLoop } from '../lib/load.mjs';
 import { fmtMs, fmtNum } from '../lib/stats.mjs';
 import { tempDir } from '../lib/context.mjs';
+import { TENANT } from '../lib/ecr.mjs';
 
 export const id = '6';
 export const title = 'Noisy neighbour';
@@ -128,7 +129,15 @@ async function ecr(ctx) {
   const hostile = { type: 'object', properties: { s: { type: 'string', pattern: '^(a+)+$' } }, additionalProperties: { type: 'string', pattern: '(?:[a-f]|[d-k]|[i-p]|[n-u]|[s-z]){950}$' } };
   writeFileSync(
     appConfigFile,
-    JSON.stringify({ kaa: { applications: { quietapp: { versions: { 'quietapp-v1': { endpointConfigurationSchema: { type: 'object' } } } }, noisyapp: { versions: { 'noisyapp-v1': { endpointConfigurationSchema: hostile } } } } } }),
+    // Each application names its owner (ECR's tenancy comes from the app registry; without tekton, from this file).
+    JSON.stringify({
+      kaa: {
+        applications: {
+          quietapp: { tenantId: TENANT, versions: { 'quietapp-v1': { endpointConfigurationSchema: { type: 'object' } } } },
+          noisyapp: { tenantId: NOISY_TENANT, versions: { 'noisyapp-v1': { endpointConfigurationSchema: hostile } } },
+        },
+      },
+    }),
   );
   const app = await ctx.startApp('ecr', { APP_CONFIG_FILE: appConfigFile, TENANTS_ALLOWED: '' });
   const api = `${app.baseUrl}/api/v1`;
