@@ -176,6 +176,6 @@ export async function run(ctx) {
 /** What bounds the figure. */
 export const bounds =
   'tekton: a notification pattern compiles to at most 100 RE2 instructions, a filter to 400, a tenant\'s filters to 2000; matching runs on the ' +
-  're2js backtracker/NFA (cost ≤ program × 1 KiB summary) and gives the event loop back every 4 ms, so the quiet tenant waits for at most one slice per ' +
-  'request, plus the CPU the noisy tenant takes on two shared cores. ecr: a schema pattern is at most 1000 instructions and one validation spends at ' +
+  're2js backtracker/NFA (cost ≤ program × 1 KiB summary) in a worker thread (INTEGRATIONS_MATCH_WORKERS, default 1), never on the event loop that ' +
+  'serves requests, so the quiet tenant waits only for the CPU the noisy tenant\'s writes and their matching take on two shared cores. ecr: a schema pattern is at most 1000 instructions and one validation spends at ' +
   'most 250 000 instructions × characters on patterns (synchronous inside ajv: a few ms, ~15 ms at worst), then answers 400.';

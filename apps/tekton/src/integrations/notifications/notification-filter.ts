@@ -40,7 +40,7 @@ export const MAX_SUMMARY_LENGTH = 1024;
  * matched against all of them): about 100 ms of matching per event at worst.
  */
 export const MAX_TENANT_PROGRAM = 2000;
-/** Matching gives the event loop back once it has run this long (it shares the event loop with requests). */
+/** In-thread matching ({@link matches}) gives the event loop back once it has run this long. */
 const SLICE_MS = 4;
 
 /** Checks the regexes of a filter; each bad one is a violation naming the pattern. */
