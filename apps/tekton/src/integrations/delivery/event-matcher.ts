@@ -14,10 +14,11 @@ import { MatchPoolClosed, MatchTimedOut, MatchWorkerPool } from './match-worker-
 export const MATCH_BATCH = 32;
 export const MATCH_PER_TENANT = 4;
 /**
- * One event's matching is cut off after this: 20 times the worst the limits let through (about
- * 100 ms on a busy core), so only a stuck worker reaches it.
+ * One event's matching is cut off after this (wall-clock): 50 times the worst the limits let
+ * through (about 100 ms of CPU), so that a worker starved of CPU on a loaded machine is not taken
+ * for a stuck one, which is all this is for.
  */
-export const MATCH_TIMEOUT_MS = 2000;
+export const MATCH_TIMEOUT_MS = 5000;
 
 interface Unmatched {
   id: string;
