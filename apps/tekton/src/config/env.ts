@@ -26,6 +26,8 @@ export const envShape = {
   INTEGRATIONS_INTAKE_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
   INTEGRATIONS_INTAKE_MAX_AGE_SECONDS: z.coerce.number().int().min(60).default(7 * 24 * 3600),
   INTEGRATIONS_INTAKE_MAX_BYTES: z.coerce.number().int().min(1024 * 1024).default(1024 * 1024 * 1024),
+  /** Integrations: worker threads that run notification filters, off the event loop (one suits 2 cores). */
+  INTEGRATIONS_MATCH_WORKERS: z.coerce.number().int().min(1).max(16).default(1),
   /** Largest stored configuration (its JSON, in bytes): larger ones are refused with 413. */
   TEKTON_CONFIG_MAX_BYTES: z.coerce.number().int().min(1024).default(256 * 1024),
   /** A history entry whose diff is larger than this (JSON, in bytes) carries `diffOmitted` instead. */

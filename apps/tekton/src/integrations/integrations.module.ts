@@ -31,6 +31,7 @@ export interface IntegrationsEnv {
   INTEGRATIONS_INTAKE_REPLICAS: number;
   INTEGRATIONS_INTAKE_MAX_AGE_SECONDS: number;
   INTEGRATIONS_INTAKE_MAX_BYTES: number;
+  INTEGRATIONS_MATCH_WORKERS: number;
 }
 
 export { EventRecorder };
@@ -58,6 +59,7 @@ export class IntegrationsModule implements OnModuleInit {
       replicaId: env.REPLICA_ID,
       maxProvidersPerTenant: env.INTEGRATIONS_MAX_PROVIDERS_PER_TENANT,
       maxNotificationsPerTenant: env.INTEGRATIONS_MAX_NOTIFICATIONS_PER_TENANT,
+      matchWorkers: env.INTEGRATIONS_MATCH_WORKERS,
       intake: { replicas: env.INTEGRATIONS_INTAKE_REPLICAS, maxAgeSeconds: env.INTEGRATIONS_INTAKE_MAX_AGE_SECONDS, maxBytes: env.INTEGRATIONS_INTAKE_MAX_BYTES },
     };
     return {

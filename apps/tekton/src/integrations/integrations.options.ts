@@ -19,6 +19,8 @@ export interface IntegrationsOptions {
   /** Providers and notifications one tenant may have. */
   maxProvidersPerTenant: number;
   maxNotificationsPerTenant: number;
+  /** Worker threads that run notification filters (off the event loop that serves requests). */
+  matchWorkers: number;
   /** The JetStream stream platform events are read from. */
   intake: IntakeStreamSettings;
 }
