@@ -8,6 +8,7 @@ import type { FastifyRequest } from 'fastify';
 import { VerifiedTokenCache } from '@kaa/auth';
 import { fastifyRequestIdOptions, instrumentHttp, LOGGER, MetricsService, PinoNestLogger, type Logger } from '@kaa/observability';
 import { HttpErrorFilter } from './http-exception.filter.js';
+import { acceptMergePatch } from './merge-patch.js';
 
 export const API_PREFIX = 'api/v1';
 
@@ -53,6 +54,7 @@ export async function createHttpApp(module: Type | ReturnType<typeof Object>, op
     },
   });
   if (options.rateLimit && options.rateLimit.perTenant > 0) await limitPerTenant(app, options.rateLimit);
+  acceptMergePatch(app, options.bodyLimitBytes);
   app.setGlobalPrefix(API_PREFIX, { exclude: ['health', 'metrics'] });
   app.useGlobalFilters(new HttpErrorFilter(logger));
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
