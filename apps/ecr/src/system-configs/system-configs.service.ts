@@ -105,8 +105,12 @@ export class SystemConfigsService {
     const slot = this.slotOf(caller, request);
     const name = requireConfigName(current.name);
     if (current.appVersionName !== undefined && slot.level !== 'ENDPOINT') throw badRequest('appVersionName applies to the endpoint level only');
-    const chain = current.strategy === 'SKIP' ? [slot] : await this.chainOf(slot, current.appVersionName);
-    const row = await this.repository.findFirst(slot.tenantId, name, chain);
+    // A named app version is checked (404 if not the tenant's) whether or not it is needed.
+    if (current.appVersionName) await this.endpointVersion(slot, current.appVersionName);
+    // The level itself first: an endpoint's own config needs no app version to inherit from.
+    const own = await this.repository.findFirst(slot.tenantId, name, [slot]);
+    if (own) return own;
+    const row = current.strategy === 'SKIP' ? undefined : await this.repository.findFirst(slot.tenantId, name, (await this.chainOf(slot, current.appVersionName)).slice(1));
     if (!row) throw notFound(`no system configuration ${name} at ${describe(slot)}${current.strategy === 'SKIP' ? '' : ' or above'}`);
     return row;
   }
