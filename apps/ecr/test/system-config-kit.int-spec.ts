@@ -55,7 +55,7 @@ describe('system config consumer kit (SystemConfigClient) against a running ecr'
     await kit.start();
 
     raw = await connect({ servers: nats.url, reconnectTimeWait: 100, maxReconnectAttempts: -1 });
-    raw.subscribe(systemConfig.updated(ecr.instance), { callback: (_error, msg) => rawMessages.push(msg) });
+    raw.subscribe(systemConfig.updated(ecr.instance), { callback: (_error, msg) => void rawMessages.push(msg) });
     await raw.flush();
   });
 
