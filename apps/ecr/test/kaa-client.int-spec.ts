@@ -125,7 +125,6 @@ const E = '/ecr/api/v1';
 const appConfig = (config: Json) => ({ [names.ecr]: { kaa: { applications: { [names.app]: config } } } });
 const versionConfig = (config: Json) => appConfig({ versions: { [names.version]: config } });
 const SCHEMA = { type: 'object', required: ['active'], properties: { active: { type: 'boolean' }, level: { type: 'integer' } } };
-const SYSTEM_PENDING = 'ecr /system/... configurations (apps/ecr/src/system-configs, built by another helper)';
 
 /** The system-configuration methods of one level (`ecr.py`, 27/SCMP): six each, four levels. */
 function systemRows(level: string, method: string, owner: string): Row[] {
@@ -133,13 +132,12 @@ function systemRows(level: string, method: string, owner: string): Row[] {
   const idKey = `system_${level.replace(/-/g, '_')}`;
   const body = { name: names.systemName, displayName: 'Alert email recipients', config: JSON.stringify({ emails: ['alert-monitor@acme.com'] }) };
   return [
-    { client: 'EcrClient', method: `create_${method}_config`, http: 'POST', path: base, json: body, pending: SYSTEM_PENDING, check: ok },
+    { client: 'EcrClient', method: `create_${method}_config`, http: 'POST', path: base, json: body, check: ok },
     {
       client: 'EcrClient',
       method: `list_${method}_configs`,
       http: 'GET',
       path: base,
-      pending: SYSTEM_PENDING,
       check: ({ data }) => {
         const found = SystemConfigurationList(data).find((c) => c.name === names.systemName);
         expect(found?.config).toEqual({ emails: ['alert-monitor@acme.com'] });
@@ -153,12 +151,11 @@ function systemRows(level: string, method: string, owner: string): Row[] {
       path: `${base}/current`,
       // tree_traversal_strategy defaults to None, so the client sends only `name`.
       params: { name: names.systemName },
-      pending: SYSTEM_PENDING,
       check: ({ data }) => expect(SystemConfiguration(data).name).toBe(names.systemName),
     },
-    { client: 'EcrClient', method: `get_${method}_config`, http: 'GET', path: `${base}/{${idKey}}`, pending: SYSTEM_PENDING, check: ({ data }) => expect(SystemConfiguration(data).name).toBe(names.systemName) },
-    { client: 'EcrClient', method: `update_${method}_config`, http: 'PUT', path: `${base}/{${idKey}}`, json: { ...body, config: '{"emails":[]}' }, pending: SYSTEM_PENDING, check: ok },
-    { client: 'EcrClient', method: `delete_${method}_config`, http: 'DELETE', path: `${base}/{${idKey}}`, pending: SYSTEM_PENDING, check: ok },
+    { client: 'EcrClient', method: `get_${method}_config`, http: 'GET', path: `${base}/{${idKey}}`, check: ({ data }) => expect(SystemConfiguration(data).name).toBe(names.systemName) },
+    { client: 'EcrClient', method: `update_${method}_config`, http: 'PUT', path: `${base}/{${idKey}}`, json: { ...body, config: '{"emails":[]}' }, check: ok },
+    { client: 'EcrClient', method: `delete_${method}_config`, http: 'DELETE', path: `${base}/{${idKey}}`, check: ok },
   ];
 }
 

@@ -21,4 +21,9 @@ export const NatsHeaders = {
   originatorInstance: 'Kaa-Originator-Instance',
   /** Marks messages produced by the notifier so that it never reacts to its own output. */
   producedBy: 'Kaa-Produced-By',
+  /**
+   * On 27/SCMP SystemConfigUpdated: the change's number, increasing per configuration (name,
+   * level, level id, tenant), so a follower drops a message delivered twice or late.
+   */
+  configRevision: 'Kaa-Config-Revision',
 } as const;

@@ -151,8 +151,8 @@ export const messageCatalogue = {
     referenceSchemaFile: '0027-system-config-updated.avsc',
     codec: systemConfigUpdatedCodec,
     subject: systemConfig.updated('{originator}'),
-    producer: 'the system configuration provider',
-    consumers: ['any Kaa service'],
+    producer: 'ecr (system configurations, via its outbox)',
+    consumers: ['any Kaa service', 'SystemConfigClient of @kaa/tekton-client'],
   }),
   watchEvent: entry({
     name: 'WatchEvent',

@@ -104,6 +104,8 @@ export {
 export {
   systemConfigUpdatedSchema,
   systemConfigUpdatedCodec,
+  SYSTEM_CONFIG_LEVELS,
+  type SystemConfigLevel,
   type SystemConfigUpdated,
   type SystemConfigUpdatedInput,
 } from './messages/system-config.js';

@@ -27,6 +27,8 @@ export const envShape = {
       message: 'must be a comma list of service instance names, or *',
     }),
   TENANTS_ALLOWED: env.list(),
+  /** The tenant whose tokens reach every tenant's system configurations. */
+  PLATFORM_TENANT: z.string().min(1).default('kaa'),
   /** Config lookups each replica keeps in memory (6/CDTP pulls, REST reads); 0 = no cache. */
   CONFIG_CACHE_ENTRIES: z.coerce.number().int().min(0).default(10_000),
   /** Longest a cached lookup is served; changes are normally announced to every replica at once. */

@@ -9,6 +9,10 @@ import {
   type WithDefaults,
 } from '../avro/schema.js';
 
+/** The levels of the system configuration hierarchy, most specific last; `configLevel` names one. */
+export const SYSTEM_CONFIG_LEVELS = ['TENANT', 'APPLICATION', 'APP_VERSION', 'ENDPOINT'] as const;
+export type SystemConfigLevel = (typeof SYSTEM_CONFIG_LEVELS)[number];
+
 /** 0027: system configuration changed at some level of the hierarchy. */
 export interface SystemConfigUpdated {
   correlationId: string;
