@@ -112,4 +112,4 @@ export {
 export { watchEventSchema, watchEventCodec, type WatchEvent, type WatchEventInput } from './messages/watch-event.js';
 
 export { isExpired, type Expiring } from './expiry.js';
-export { messageCatalogue, type MessageDescriptor, type MessageKey, type ProtocolName } from './catalogue.js';
+export { messageCatalogue, type MessageCatalogue, type MessageDescriptor, type MessageKey, type ProtocolName } from './catalogue.js';

@@ -1,4 +1,4 @@
-import { createCodec } from '../avro/codec.js';
+import { createCodec, type Codec } from '../avro/codec.js';
 import {
   contentTypeField,
   correlationIdField,
@@ -48,6 +48,6 @@ export const systemConfigUpdatedSchema: AvroRecordSchema = {
   ],
 };
 
-export const systemConfigUpdatedCodec = createCodec<SystemConfigUpdated, SystemConfigUpdatedInput>(
+export const systemConfigUpdatedCodec: Codec<SystemConfigUpdated, SystemConfigUpdatedInput> = createCodec<SystemConfigUpdated, SystemConfigUpdatedInput>(
   systemConfigUpdatedSchema,
 );
