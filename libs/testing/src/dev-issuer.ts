@@ -39,7 +39,11 @@ export class DevIssuer {
     private readonly clients: DevClient[],
   ) {}
 
-  static async start(options: { port?: number; host?: string; tenants: string[]; clients?: DevClient[] }): Promise<DevIssuer> {
+  /**
+   * `publicUrl`: the base URL in `iss` and the JWKS URLs, when clients reach the issuer under
+   * another name than the address it listens on (a container: listens on 0.0.0.0, called dev-issuer).
+   */
+  static async start(options: { port?: number; host?: string; publicUrl?: string; tenants: string[]; clients?: DevClient[] }): Promise<DevIssuer> {
     const realms = new Map<string, Realm>();
     for (const tenant of options.tenants) realms.set(tenant, await newRealm());
     const holder: { issuer?: DevIssuer } = {};
@@ -54,7 +58,8 @@ export class DevIssuer {
       server.listen(options.port ?? 0, host, () => resolve());
     });
     const { port } = server.address() as AddressInfo;
-    holder.issuer = new DevIssuer(server, `http://${host}:${port}`, realms, [...(options.clients ?? [])]);
+    const baseUrl = options.publicUrl?.replace(/\/+$/, '') ?? `http://${host}:${port}`;
+    holder.issuer = new DevIssuer(server, baseUrl, realms, [...(options.clients ?? [])]);
     return holder.issuer;
   }
 
