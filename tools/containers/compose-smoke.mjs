@@ -2,7 +2,8 @@
 // API, and runs the README's example flow against it: .env from compose-env.mjs, `docker-compose
 // --profile dev up -d --build`, every service healthy, a token from the dev issuer with the README's
 // own command, then the "Calling the services" curl lines (each must answer what the README says),
-// then `docker-compose down -v`. CI runs it after smoke.mjs; it fails after COMPOSE_SMOKE_TIMEOUT_SECONDS.
+// then `docker-compose down -v`. CI runs it after smoke.mjs. Bounded: the build by
+// COMPOSE_SMOKE_BUILD_TIMEOUT_SECONDS (900), everything after it by COMPOSE_SMOKE_TIMEOUT_SECONDS (360).
 //
 //   node tools/containers/compose-smoke.mjs   # base image from this machine's Node, stand-ins for postgres/nats
 //   BASE_IMAGE=node BASE_TAG=22-bookworm-slim node tools/containers/compose-smoke.mjs
@@ -19,13 +20,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildBaseImage } from './base-image.mjs';
 import { writeComposeEnv } from './compose-env.mjs';
-import { ensurePodman, podman, podmanEnv } from './podman.mjs';
+import { ensurePodman, podmanEnv } from './podman.mjs';
 import { ensureStandIns } from './stand-ins.mjs';
 import { freePort, workspaceRoot } from '../dev/services.mjs';
 
 const log = (line) => console.log(`[compose] ${line}`);
-const TIMEOUT_SECONDS = Number(process.env.COMPOSE_SMOKE_TIMEOUT_SECONDS ?? 600);
-const deadline = Date.now() + TIMEOUT_SECONDS * 1000;
+// The images' build (a first one installs every npm package) has a bound of its own; after it,
+// bringing the stack up, waiting for health and the README flow get TIMEOUT_SECONDS.
+const BUILD_TIMEOUT_SECONDS = Number(process.env.COMPOSE_SMOKE_BUILD_TIMEOUT_SECONDS ?? 900);
+const TIMEOUT_SECONDS = Number(process.env.COMPOSE_SMOKE_TIMEOUT_SECONDS ?? 360);
+let deadline = Date.now() + BUILD_TIMEOUT_SECONDS * 1000;
 const SERVICES = ['dev-issuer', 'postgres', 'nats', 'tekton', 'ecr', 'watcher'];
 /** The host ports docker-compose.yml publishes, by the variable that moves each and its default. */
 const HOST_PORTS = { TEKTON_HOST_PORT: 8081, ECR_HOST_PORT: 8082, WATCHER_HOST_PORT: 8083, WATCHER_LISTENER_HOST_PORT: 8443, DEV_ISSUER_HOST_PORT: 8090 };
@@ -52,8 +56,8 @@ const summary = [];
 let service;
 let composeEnv;
 let composeUp = false;
+let upStarted;
 
-const secondsLeft = () => Math.max(0, Math.round((deadline - Date.now()) / 1000));
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** Runs a command to its end (killed at `until`, the deadline by default); resolves {code, output}. */
@@ -99,20 +103,23 @@ async function startPodmanService() {
   throw new Error(`podman system service did not answer on ${socket}: ${stderr}`);
 }
 
+// Asynchronous, so that the deadline's timer fires even while podman waits for its storage lock.
+const podmanAsync = (args, options = {}) => run('podman', args, { env: podmanEnv(), ...options });
+
 /** The project's containers by compose service: {service: container name}. */
-function containers() {
-  const out = podman(['ps', '-a', '--filter', `label=com.docker.compose.project=${project}`, '--format', '{{.Names}} {{index .Labels "com.docker.compose.service"}}'], { allowFailure: true });
-  return Object.fromEntries(out.split('\n').filter(Boolean).map((line) => line.split(' ').reverse()));
+async function containers(options) {
+  const { output } = await podmanAsync(['ps', '-a', '--filter', `label=com.docker.compose.project=${project}`, '--format', '{{.Names}} {{index .Labels "com.docker.compose.service"}}'], options);
+  return Object.fromEntries(output.split('\n').filter((line) => /^\S+ \S+$/.test(line)).map((line) => line.split(' ').reverse()));
 }
 
 /** Runs every container's health check once (podman without systemd schedules none itself). */
 async function runHealthChecks() {
-  await Promise.all(Object.values(containers()).map((name) => run('podman', ['healthcheck', 'run', name], { env: podmanEnv() })));
+  await Promise.all(Object.values(await containers()).map((name) => podmanAsync(['healthcheck', 'run', name])));
 }
 
-function healthOf(name) {
-  const out = podman(['inspect', '--format', '{{.State.Status}} {{.State.Health.Status}}', name], { allowFailure: true }).trim();
-  const [state, health] = out.split(' ');
+async function healthOf(name) {
+  const { output } = await podmanAsync(['inspect', '--format', '{{.State.Status}} {{.State.Health.Status}}', name]);
+  const [state, health] = output.trim().split(' ');
   return { state, health };
 }
 
@@ -121,8 +128,8 @@ async function waitHealthy() {
   let states = {};
   while (Date.now() < deadline) {
     await runHealthChecks();
-    const names = containers();
-    states = Object.fromEntries(SERVICES.map((s) => [s, names[s] ? healthOf(names[s]) : { state: 'missing' }]));
+    const names = await containers();
+    states = Object.fromEntries(await Promise.all(SERVICES.map(async (s) => [s, names[s] ? await healthOf(names[s]) : { state: 'missing' }])));
     if (Object.values(states).every((s) => s.health === 'healthy')) {
       log(`all ${SERVICES.length} services healthy ${((Date.now() - t0) / 1000).toFixed(0)} s after up returned`);
       return names;
@@ -224,9 +231,19 @@ async function main() {
     BASE_TAG: baseTag,
   });
 
-  const t0 = Date.now();
-  log(`docker-compose -p ${project} --profile dev up -d --build (images from ${baseImage}:${baseTag})`);
+  let t0 = Date.now();
   composeUp = true;
+  log(`docker-compose -p ${project} --profile dev build (images from ${baseImage}:${baseTag})`);
+  const build = await compose(['build']);
+  if (build.code !== 0) {
+    throw new Error(`docker-compose build failed (exit ${build.code}${build.killed ? `, killed after ${BUILD_TIMEOUT_SECONDS} s` : ''}):\n${build.output.split('\n').slice(-40).join('\n')}`);
+  }
+  summary.push(`images built in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+  log(summary.at(-1));
+
+  t0 = Date.now();
+  deadline = t0 + TIMEOUT_SECONDS * 1000;
+  log(`docker-compose -p ${project} --profile dev up -d --build`);
   // `up` waits for the dependencies' health, which needs the health checks run meanwhile.
   let upDone = false;
   const checks = (async () => {
@@ -242,9 +259,10 @@ async function main() {
     throw new Error(`docker-compose up failed (exit ${up.code}${up.killed ? `, killed after ${TIMEOUT_SECONDS} s` : ''}):\n${up.output.split('\n').slice(-40).join('\n')}`);
   }
   log(`up returned after ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+  upStarted = t0;
   const names = await waitHealthy();
   for (const app of ['tekton', 'ecr', 'watcher', 'dev-issuer', 'postgres']) {
-    const uid = podman(['exec', names[app], 'id', '-u']).trim();
+    const uid = (await podmanAsync(['exec', names[app], 'id', '-u'])).output.trim();
     if (uid === '0') throw new Error(`${app} runs as root inside its container`);
   }
   summary.push(`postgres and nats: ${standIns.postgres === 'stand-in' || standIns.nats === 'stand-in' ? 'stand-ins built here' : 'real images'}; apps, dev-issuer and postgres not root`);
@@ -262,7 +280,7 @@ async function teardown(failed) {
     const down = await compose(['down', '-v', '--rmi', 'local', '--remove-orphans'], { until });
     if (down.code !== 0) {
       console.error(`[compose] docker-compose down failed: ${down.output.split('\n').slice(-20).join('\n')}`);
-      for (const name of Object.values(containers())) podman(['rm', '-f', '-t', '0', name], { allowFailure: true });
+      for (const name of Object.values(await containers({ until }))) await podmanAsync(['rm', '-f', '-t', '0', name], { until });
     } else {
       log('docker-compose down -v: containers, volumes and built images removed');
     }
@@ -284,8 +302,8 @@ try {
 }
 await teardown(failed);
 if (!failed) {
-  log(`summary (${((Date.now() - t0) / 1000).toFixed(0)} s of ${TIMEOUT_SECONDS} s allowed):`);
+  log(`summary (${((Date.now() - t0) / 1000).toFixed(0)} s in all; up to the flow's end ${((Date.now() - upStarted) / 1000).toFixed(0)} s of ${TIMEOUT_SECONDS} s allowed):`);
   for (const line of summary) log(`  ${line}`);
-  log(`the README's container flow works (${secondsLeft()} s to spare)`);
+  log("the README's container flow works");
 }
 process.exit(failed ? 1 : 0);
