@@ -236,6 +236,14 @@ describe('docker-compose.yml', () => {
     expect('${TEKTON_HOST_PORT:-8081}:8081').not.toMatch(LOOPBACK_PORT);
   });
 
+  it('health check commands keep every argument free of spaces (podman\'s Docker API re-splits them at spaces)', () => {
+    for (const [name, service] of Object.entries(compose.services)) {
+      const test = (service.healthcheck as { test: string[] }).test;
+      const args = test[0] === 'CMD-SHELL' ? [] : test.slice(1);
+      expect({ name, spaced: args.filter((arg) => /\s/.test(arg)) }).toEqual({ name, spaced: [] });
+    }
+  });
+
   it('publishes no Postgres or NATS port unless deploy/compose.infra-ports.yml is added (on 127.0.0.1 then)', () => {
     expect(compose.services.postgres.ports).toBeUndefined();
     expect(compose.services.nats.ports).toBeUndefined();
