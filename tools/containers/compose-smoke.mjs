@@ -61,9 +61,9 @@ let upStarted;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** Runs a command to its end (killed at `until`, the deadline by default); resolves {code, output}. */
-function run(command, args, { env = composeEnv, cwd = workspaceRoot, input, until = deadline } = {}) {
+function run(command, args, { env = composeEnv, cwd = workspaceRoot, until = deadline } = {}) {
   return new Promise((resolve) => {
-    const child = spawn(command, args, { cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (d) => (output += d));
     child.stderr.on('data', (d) => (output += d));
@@ -72,7 +72,6 @@ function run(command, args, { env = composeEnv, cwd = workspaceRoot, input, unti
       clearTimeout(timer);
       resolve({ code: code ?? (signal ? 128 : 1), output, killed: signal === 'SIGKILL' });
     });
-    child.stdin.end(input ?? '');
   });
 }
 
