@@ -138,7 +138,19 @@ async function waitHealthy() {
   throw new Error(`not every service became healthy: ${JSON.stringify(states)}`);
 }
 
-/** The commands of the README's fenced bash block under `heading` (continuation lines joined). */
+/** Whether a shell text leaves a quote open (single or double; backslash escapes outside single quotes). */
+function openQuote(text) {
+  let quote = '';
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '\\' && quote !== "'") i++;
+    else if (!quote && (c === "'" || c === '"')) quote = c;
+    else if (c === quote) quote = '';
+  }
+  return quote;
+}
+
+/** The commands of the README's fenced bash block under `heading` (continued and quoted lines joined). */
 function readmeBlock(readme, heading) {
   const section = readme.split(/^## /m).find((s) => s.startsWith(heading));
   const block = section && /```bash\n([\s\S]*?)```/.exec(section)?.[1];
@@ -148,11 +160,12 @@ function readmeBlock(readme, heading) {
   for (const line of block.split('\n')) {
     if (!current && (line.trim().startsWith('#') || !line.trim())) continue;
     current += `${line}\n`;
-    if (!line.endsWith('\\')) {
+    if (!line.endsWith('\\') && !openQuote(current)) {
       commands.push(current.trim());
       current = '';
     }
   }
+  if (current) throw new Error(`README.md "## ${heading}": a command's quote is never closed: ${current}`);
   return commands;
 }
 
