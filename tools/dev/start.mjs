@@ -1,5 +1,7 @@
 // `npm start`: build, find or start Postgres and NATS, start a development OAuth issuer and the
-// three apps, and print how to call each one. Ctrl-C (or SIGTERM) stops everything started here.
+// three apps, and print how to call each one. SIGINT or SIGTERM (to this process or to its group,
+// e.g. Ctrl-C) and the end of its parent (npm, killed by an IDE's stop button) stop everything
+// started here, in order: the apps (waiting for them), the dev issuer, then NATS and Postgres.
 // `npm start -- --no-build` skips the build and runs the existing dist folders.
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -38,7 +40,7 @@ function appDefinitions() {
     {
       name: 'tekton',
       port: intEnv('TEKTON_PORT', 8081),
-      demo: { path: '/api/v1/applications', scope: ['application:read'] },
+      demo: { path: '/api/v1/applications', scope: ['application:read'], answers: '200 []' },
     },
     {
       name: 'ecr',
@@ -46,14 +48,14 @@ function appDefinitions() {
       demo: {
         path: '/api/v1/app-versions/demo-v1/configurations',
         scope: ['application:endpoint-config:read', 'endpoint:read'],
-        note: '404 until app version demo-v1 exists',
+        answers: '404 until the app registry (tekton) has an application demo with version demo-v1',
       },
     },
     {
       name: 'watcher',
       port: intEnv('WATCHER_PORT', 8083),
       extraPorts: { LISTENER_PORT: intEnv('WATCHER_LISTENER_PORT', 8443) },
-      demo: { path: '/api/v1/watchers', scope: ['watcher:read'] },
+      demo: { path: '/api/v1/watchers', scope: ['watcher:read'], answers: '200 []' },
     },
   ];
 }
@@ -97,9 +99,19 @@ async function shutdown(reason, code) {
   process.exit(code);
 }
 
-for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.on(signal, () => shutdown(`${signal}: stopping the apps, the dev issuer and the services started here`, signal === 'SIGINT' ? 130 : 143));
+// SIGHUP: the terminal was closed; the apps and services, in their own groups, would not hear it.
+const SIGNAL_CODES = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
+for (const [signal, code] of Object.entries(SIGNAL_CODES)) {
+  process.on(signal, () => shutdown(`${signal}: stopping the apps, the dev issuer and the services started here`, code));
 }
+// npm 11 forwards SIGTERM/SIGINT to the shell running this script, not to us: the shell dies and
+// we are re-parented. A changed parent pid is the sign (no prctl in Node).
+const parentPid = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parentPid) void shutdown(`the parent process (pid ${parentPid}, npm) is gone: stopping everything started here`, 143);
+}, 500).unref();
+// Our terminal or pipe may be gone with npm: a failed write must not crash the orderly shutdown.
+for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
 // Last resort if we crash: the apps run in their own process groups and would outlive us.
 process.on('exit', () => {
   for (const app of apps) {
@@ -312,7 +324,9 @@ async function main() {
   const scopesLib = join(workspaceRoot, 'libs', 'auth', 'dist', 'scopes.js');
   if (!existsSync(scopesLib)) throw new Error(`${scopesLib} is missing: the build did not produce @kaa/auth (the scope catalogue).`);
   const { ALL_SCOPES } = await import(pathToFileURL(scopesLib).href);
-  issuer = await DevIssuer.start({ port: issuerPort, host: '127.0.0.1', tenants: ['demo', 'acme', 'kaa'], clients: [ECR_CLIENT] });
+  // Its keys persist under the data dir, so a token exported before a restart keeps working.
+  const keysFile = join(dataDir, 'dev-issuer-keys.json');
+  issuer = await DevIssuer.start({ port: issuerPort, host: '127.0.0.1', tenants: ['demo', 'acme', 'kaa'], clients: [ECR_CLIENT], keysFile });
   log(`dev OAuth issuer on ${issuer.baseUrl} (tenants demo, acme and the platform tenant kaa; client ${ECR_CLIENT.clientId}/${ECR_CLIENT.clientSecret} for ecr)`);
 
   const tenantsFile = join(dataDir, 'tenants.json');
@@ -368,8 +382,8 @@ async function main() {
     const base = `http://127.0.0.1:${def.port}`;
     const token = await issuer.mint('demo', { scope: def.demo.scope, sub: 'dev-user', expiresInSeconds: TOKEN_LIFETIME_SECONDS });
     lines.push(
-      `${paint(APP_COLORS[def.name], def.name)}  ${base}   docs ${base}/api/docs   health ${base}/health   metrics ${base}/metrics`,
-      `  # tenant demo, scope "${def.demo.scope.join(' ')}", valid 8 h${def.demo.note ? `; ${def.demo.note}` : ''}`,
+      `${paint(APP_COLORS[def.name], def.name)}  ${base}   docs ${base}/api/docs (JSON ${base}/api/docs/json)   health ${base}/health   metrics ${base}/metrics`,
+      `  # tenant demo, scope "${def.demo.scope.join(' ')}", valid 8 h; answers ${def.demo.answers}`,
       `  curl -H "Authorization: Bearer ${token}" ${base}${def.demo.path}`,
       '',
     );
@@ -380,9 +394,12 @@ async function main() {
     `export TOKEN=${everything}`,
     '',
     `dev OAuth issuer ${issuer.baseUrl}: tenants ${issuer.tenants().map((t) => `${t.id} (${t.issuer})`).join(', ')}`,
-    `  client-credentials token: curl -s -d grant_type=client_credentials -d client_id=${ECR_CLIENT.clientId} -d client_secret=${ECR_CLIENT.clientSecret} ${issuer.tokenUrlFor(ECR_CLIENT.tenant)}`,
+    `  # a client-credentials token (ecr's service account); answers 200 {"access_token": ...}`,
+    `  curl -s -d grant_type=client_credentials -d client_id=${ECR_CLIENT.clientId} -d client_secret=${ECR_CLIENT.clientSecret} ${issuer.tokenUrlFor(ECR_CLIENT.tenant)}`,
     `Postgres ${services.databaseUrl}   NATS ${services.natsUrl}`,
-    'Ctrl-C stops everything started here.',
+    '# a device\'s config over 6/CDTP, as a delivery service asks ecr (apps/ecr/README.md); answers status 200 after the README\'s example, 404 before:',
+    `  NATS_URL=${services.natsUrl} npm run cdtp-pull -- --endpoint meter-0001 --app-version smart-meter-v1`,
+    `Tokens stay valid across restarts (keys in ${keysFile}). Ctrl-C stops everything started here.`,
     '',
   );
   console.log(lines.join('\n'));

@@ -12,10 +12,12 @@ const HELP = `watch-send: post a watch event to the watcher listener over mutual
     --name <object> [--namespace <ns>] [--group <group>] --version <version> --kind <Kind> \\
     [--retries 3] [--timeout-ms 10000] [--go-keys]
 
-  --credentials  JSON answer of POST /api/v1/runtimes (certificate, privateKey, caBundle)
+  --credentials  JSON answer of POST /api/v1/runtimes (certificate, privateKey, caBundle),
+                 e.g. .data/runtime.json as written by apps/watcher/README.md
   --go-keys      write Namespace/Name capitalised, as Go senders do
   --retries      retries on network errors, timeouts and 503 (same body: delivered once)
-Exit status: 0 accepted (200), 1 refused, 2 usage error, 3 unreachable after retries.`;
+Exit status: 0 accepted (200), 1 refused, 2 usage error, 3 unreachable after retries,
+4 the credentials file holds no usable certificate (e.g. an error answer saved in its place).`;
 
 function fail(message, code = 2) {
   process.stderr.write(`watch-send: ${message}\n`);
@@ -54,11 +56,41 @@ for (const required of ['url', 'component', 'name', 'version', 'kind']) {
   if (!values[required]) fail(`--${required} is required\n\n${HELP}`);
 }
 
-const read = (path) => readFileSync(path, 'utf8');
+const BAD_CREDENTIALS = 4;
+function read(path) {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    return fail(`cannot read ${path}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`, BAD_CREDENTIALS);
+  }
+}
+const isPem = (text, label) => typeof text === 'string' && text.includes(`-----BEGIN ${label}`);
+
+/** Checked before any connection: a bad file otherwise shows up as TLS errors and "unreachable". */
+function credentialsFrom(path) {
+  const text = read(path);
+  let creds;
+  try {
+    creds = JSON.parse(text);
+  } catch {
+    return fail(`${path} holds no certificate: it is not JSON (starts with ${JSON.stringify(text.slice(0, 60))})`, BAD_CREDENTIALS);
+  }
+  if (!isPem(creds?.certificate, 'CERTIFICATE') || !isPem(creds?.privateKey, '') || !isPem(creds?.caBundle, 'CERTIFICATE')) {
+    const looksLikeError = creds && typeof creds === 'object' && ('statusCode' in creds || 'error' in creds || 'message' in creds);
+    const summary = JSON.stringify(creds).slice(0, 200);
+    return fail(
+      looksLikeError
+        ? `${path} holds no certificate (it looks like an error answer: ${summary}). Register the runtime again, or rotate its certificate (POST /api/v1/runtimes/{id}/certificate), and save that answer.`
+        : `${path} holds no certificate: it needs certificate, privateKey and caBundle as PEM, as POST /api/v1/runtimes answers (got ${summary})`,
+      BAD_CREDENTIALS,
+    );
+  }
+  return { cert: creds.certificate, key: creds.privateKey, ca: creds.caBundle };
+}
+
 let tls;
 if (values.credentials) {
-  const creds = JSON.parse(read(values.credentials));
-  tls = { cert: creds.certificate, key: creds.privateKey, ca: creds.caBundle };
+  tls = credentialsFrom(values.credentials);
 } else {
   if (!values.cert || !values.key || !values.ca) fail('give --credentials, or all of --cert, --key and --ca');
   tls = { cert: read(values.cert), key: read(values.key), ca: read(values.ca) };

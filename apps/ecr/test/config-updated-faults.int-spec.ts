@@ -17,6 +17,7 @@ describe('ecr ConfigUpdated while NATS is stopped, killed and hung', () => {
     nats = await NatsServerProcess.start({ trace: true });
     ecr = await startEcr({
       issuer,
+      owners: { kettle: 'acme' },
       appConfig: { kaa: { applications: { kettle: { 'endpoint-configuration': { 'schema-required': true, schema: { type: 'object' } } } } } },
       env: { NATS_URL: nats.url },
     });

@@ -2,20 +2,35 @@ import { randomUUID } from 'node:crypto';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { cdtp, configAppliedCodec } from '@kaa/protocols';
 import { DevIssuer, eventually, fuzzHttp, openApiRoutes } from '@kaa/testing';
+import { EprStandIn } from './epr-stand-in.js';
 import { ALL_SCOPES, api, natsConnection, startEcr, type RunningEcr } from './support.js';
 
 /** No input reaches a 500: what Postgres or the parser cannot take is a 400 naming where. */
 describe('ecr input limits', () => {
   const consumer = `inputs-cmx-${randomUUID().slice(0, 8)}`;
+  const client = { clientId: `ecr-${randomUUID().slice(0, 8)}`, clientSecret: 'ecr-secret', tenant: 'kaa', scope: 'endpoint:read' };
   let issuer: DevIssuer;
+  // With EPR configured, so that the fuzz reaches the filter route's handler (not its 501).
+  let epr: EprStandIn;
   let ecr: RunningEcr;
   let origin: string;
   let token: string;
   let call: ReturnType<typeof api>;
 
   beforeAll(async () => {
-    issuer = await DevIssuer.start({ tenants: ['acme'] });
-    ecr = await startEcr({ issuer, env: { CDTP_CONSUMER_INSTANCES: consumer } });
+    issuer = await DevIssuer.start({ tenants: ['acme', 'kaa'], clients: [client] });
+    epr = await EprStandIn.start({ issuer, realm: 'kaa', clientId: client.clientId });
+    ecr = await startEcr({
+      issuer,
+      owners: { kettle: 'acme' },
+      env: {
+        CDTP_CONSUMER_INSTANCES: consumer,
+        EPR_URL: epr.url,
+        TOKEN_URL: issuer.tokenUrlFor('kaa'),
+        CLIENT_ID: client.clientId,
+        CLIENT_SECRET: client.clientSecret,
+      },
+    });
     origin = ecr.base.replace('/api/v1', '');
     token = await issuer.mint('acme', { scope: ALL_SCOPES });
     call = api(ecr.base, token);
@@ -24,6 +39,7 @@ describe('ecr input limits', () => {
 
   afterAll(async () => {
     await ecr?.close();
+    await epr?.close();
     await issuer?.close();
   });
 

@@ -3,6 +3,8 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import {
+  systemConfig,
+  systemConfigUpdatedCodec,
   cdtp,
   configAppliedCodec,
   configRequestCodec,
@@ -125,5 +127,16 @@ describe('NATS with the deployed users and permissions (deploy/nats/nats-server.
     await eventually(async () => ((await call('GET', '/endpoints/gone-1/app-versions/meter-v1')).status === 404 ? true : undefined));
     // ... the forged ones were not: the endpoint and the tenant's data are still there.
     expect((await call('GET', '/endpoints/kept-1/app-versions/meter-v1')).status).toBe(200);
+  });
+
+  it('lets ecr (and only ecr) publish 27/SCMP SystemConfigUpdated', async () => {
+    const admin = await as('admin');
+    const seen: string[] = [];
+    admin.subscribe(systemConfig.updated(ecr.instance), { callback: (_error, msg) => void seen.push(systemConfigUpdatedCodec.decode(msg.data).configName) });
+    await admin.flush();
+    expect((await call('POST', '/system/endpoints/meter-1/configs', { name: 'announced', config: '{}' })).status).toBe(201);
+    await eventually(() => (seen.includes('announced') ? true : undefined));
+    const forged = systemConfigUpdatedCodec.encode({ correlationId: randomUUID(), timestamp: Date.now(), tenantId: tenant, configName: 'forged', configLevel: 'TENANT', configLevelId: tenant, content: Buffer.from('{}') });
+    expect(await publishAs(await as('delivery'), systemConfig.updated(ecr.instance), forged)).toEqual([expect.stringMatching(/Permissions Violation for Publish/i)]);
   });
 });

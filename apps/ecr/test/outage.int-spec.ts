@@ -15,7 +15,7 @@ describe('ecr during a Postgres outage', () => {
   beforeAll(async () => {
     issuer = await DevIssuer.start({ tenants: ['acme'] });
     proxy = await TcpProxy.start(testDatabaseUrl());
-    ecr = await startEcr({ issuer, env: { DATABASE_URL: proxy.url } });
+    ecr = await startEcr({ issuer, owners: { kettle: 'acme' }, env: { DATABASE_URL: proxy.url } });
     call = api(ecr.base, await issuer.mint('acme', { scope: ALL_SCOPES }));
     nc = await natsConnection();
   });

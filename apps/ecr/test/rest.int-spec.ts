@@ -35,7 +35,7 @@ describe('ecr REST', () => {
         },
       },
       // race: globex's, so its writes reach the database while acme's row appears in the same slot.
-      owners: { kettle: 'acme', strict: 'acme', race: 'globex' },
+      owners: { kettle: 'acme', strict: 'acme', redos: 'acme', race: 'globex' },
     });
     call = api(ecr.base, await issuer.mint('acme', { scope: ALL_SCOPES }));
     other = api(ecr.base, await issuer.mint('globex', { scope: ALL_SCOPES }));

@@ -5,7 +5,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { NatsClient, NatsHeaders } from '@kaa/nats';
-import { cdtp, configAppliedCodec } from '@kaa/protocols';
+import { cdtp, configAppliedCodec, scmp, serviceSpecificConfigurationUpdateEventCodec } from '@kaa/protocols';
 import { DevIssuer, dropSchema, eventually, query, testDatabaseUrl, testNatsUrl, uniqueName, writeTempFile } from '@kaa/testing';
 import { createTektonApp } from '../src/app.js';
 import { loadTektonEnv } from '../src/config/env.js';
@@ -262,7 +262,12 @@ describe('integrations', () => {
       [noisyApp],
     );
     expect(summary).toContain(sub.slice(0, 900));
-  });
+    // The noisy tenant's backlog is matched by the worker after its writes answered, and drains.
+    await eventually(async () => {
+      const [{ left }] = await query<{ left: number }>(`SELECT count(*)::int AS left FROM "${instance}".integration_event WHERE matched_at IS NULL`);
+      return left === 0 || undefined;
+    }, 90_000, 200);
+  }, 120_000);
 
   it('drops a provider secret when the provider is moved, and never shows a full address', async () => {
     const old = await track(receiver(() => ({ status: 201 })));
@@ -432,6 +437,34 @@ describe('integrations', () => {
     expect(JSON.parse(hook.requests[0].body).summary).toContain('rejected');
   });
 
+  it("skips its own 17/SCMP notices, whichever replica sent them, and records other tekton instances' ones", async () => {
+    const nats = app.get(NatsClient);
+    const own = uniqueName('own');
+    const foreign = uniqueName('foreign');
+    const notice = (appName: string) =>
+      serviceSpecificConfigurationUpdateEventCodec.encode({ correlationId: randomUUID(), timestamp: Date.now(), tenantID: 'acme', appName, appVerName: null } as Parameters<typeof serviceSpecificConfigurationUpdateEventCodec.encode>[0]);
+    const subject = scmp.targeted('ecr', 'upsert');
+    // Another replica of this instance: a replica id of its own, the instance's name.
+    nats.publish(subject, notice(own), { headers: { [NatsHeaders.originatorInstance]: instance, [NatsHeaders.originatorReplicaId]: 'another-replica' } });
+    nats.publish(subject, notice(foreign), { headers: { [NatsHeaders.originatorInstance]: uniqueName('tekton-b'), [NatsHeaders.originatorReplicaId]: 'r9' } });
+    await nats.flush();
+    // The intake takes messages in order: once the later one is recorded, the earlier one was handled.
+    await eventually(async () => (await query(`SELECT 1 FROM "${instance}".integration_event WHERE payload->>'application' = $1`, [foreign])).length === 1 || undefined);
+    expect(await query(`SELECT 1 FROM "${instance}".integration_event WHERE payload->>'application' = $1`, [own])).toEqual([]);
+
+    // A change made here is recorded once, by the change itself, not again from its notice.
+    tokens.ownApps = await issuer.mint('acme', { scope: 'tenant:application:create application:update' });
+    const changed = uniqueName('changed');
+    expect((await call('POST', '/applications', { name: changed }, 'ownApps')).status).toBe(201);
+    expect((await call('PUT', `/app-configs/applications/${changed}`, { ecr: { kaa: { applications: { [changed]: { level: 1 } } } } }, 'ownApps')).status).toBe(200);
+    nats.publish(subject, notice(foreign), { headers: { [NatsHeaders.originatorInstance]: uniqueName('tekton-c') } });
+    await eventually(async () => (await query(`SELECT 1 FROM "${instance}".integration_event WHERE payload->>'application' = $1`, [foreign])).length === 2 || undefined);
+    await eventually(async () => (await query(`SELECT 1 FROM "${instance}".outbox_message`)).length === 0 || undefined);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const rows = await query<{ type: string; origin: string }>(`SELECT type, origin FROM "${instance}".integration_event WHERE payload->>'application' = $1 ORDER BY recorded_at`, [changed]);
+    expect(rows).toEqual([{ type: 'application.upserted', origin: 'tekton' }, { type: 'app-config.changed', origin: 'tekton' }]);
+  });
+
   it('ignores changes made through the REST API by the notifier itself (X-Kaa-Produced-By)', async () => {
     const hook = await track(receiver());
     const [loop, normal] = [uniqueName('loop'), uniqueName('normal')];
@@ -496,6 +529,8 @@ describe('integrations', () => {
     const done = event({ application: doneApp });
     await record(waiting, done);
     await eventually(async () => ((await deliveries('all-good'))[0]?.status === 'delivered' && (await deliveries('keep-failing'))[0]?.attempts) || undefined);
+    // Nothing is past its retention yet: nothing is purged (and nothing is logged as purged).
+    expect(await app.get(DeliveryWorker).purge()).toBe(0);
     // However far its retries got, that delivery is still waiting (its next attempt is due later).
     await query(`UPDATE "${instance}".integration_delivery SET status = 'pending', next_attempt_at = now() + interval '1 hour' WHERE event_id = $1`, [waiting.id]);
     await query(`UPDATE "${instance}".integration_event SET recorded_at = now() - interval '31 days' WHERE id = ANY($1)`, [[waiting.id, done.id]]);
@@ -503,7 +538,7 @@ describe('integrations', () => {
     await record(recent);
     await eventually(async () => (await deliveries('all-good')).every((d) => d.status === 'delivered') && (await deliveries('all-good')).length === 2 || undefined);
 
-    expect(await app.get(DeliveryWorker).purge()).toBeGreaterThanOrEqual(1);
+    expect(await app.get(DeliveryWorker).purge()).toBe(1);
     const left = await query<{ id: string }>(`SELECT id FROM "${instance}".integration_event WHERE id = ANY($1)`, [[waiting.id, done.id, recent.id]]);
     expect(left.map((r) => r.id).sort()).toEqual([waiting.id, recent.id].sort());
     expect((await deliveries('all-good')).map((d) => d.eventId)).toEqual([recent.id]);

@@ -102,6 +102,19 @@ describe('tekton REST API', () => {
     expect((await acme('PATCH', `/app-configs/applications/${app}?serviceInstanceName=ecr`, { 'endpoint-configuration': { 'schema-required': 1 } })).status).toBe(400);
     const got = await acme('GET', `/app-configs/applications/${app}?serviceInstanceName=ecr`);
     expect(got.body).toEqual(patched.body);
+    // RFC 7396's own media type is the same merge patch: Kaa's clients send it.
+    const mergePatch = { 'content-type': 'application/merge-patch+json' };
+    const viaMediaType = await acme('PATCH', `/app-configs/applications/${app}?serviceInstanceName=ecr`, { 'endpoint-configuration': { schema: { type: 'object' } } }, mergePatch);
+    expect(viaMediaType.status).toBe(200);
+    expect(viaMediaType.body.ecr.kaa.applications[app]['endpoint-configuration']).toEqual({ 'schema-required': true, schema: { type: 'object' } });
+    expect((await acme('PATCH', `/app-configs/applications/${app}?serviceInstanceName=ecr`, { 'endpoint-configuration': { schema: null } }, mergePatch)).body).toEqual(patched.body);
+    const malformed = await fetch(`${tekton.baseUrl}/app-configs/applications/${app}?serviceInstanceName=ecr`, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${await tekton.issuer.mint('acme', { scope: ALL_SCOPES, sub: 'alice' })}`, ...mergePatch },
+      body: '{"endpoint-configuration": ',
+    });
+    expect(malformed.status).toBe(400);
+    expect((await acme('GET', `/app-configs/applications/${app}?serviceInstanceName=ecr`)).body).toEqual(patched.body);
 
     const versionBody = { ecr: { kaa: { applications: { [app]: { versions: { [version]: { endpointConfigurationSchema: { type: 'object' } } } } } } } };
     const putVersion = await acme('PUT', `/app-configs/applications/${app}/app-versions/${version}`, versionBody);

@@ -22,6 +22,10 @@ export const EcrScopes = {
   defaultConfigRead: 'application:endpoint-config:read',
   defaultConfigUpdate: 'application:endpoint-config:update',
   defaultConfigDelete: 'application:endpoint-config:delete',
+  /** Tenant-level system configurations (`/system/tenants/{tenantId}/configs`). */
+  tenantConfigRead: 'tenant:configuration:read',
+  tenantConfigUpdate: 'tenant:configuration:update',
+  tenantConfigDelete: 'tenant:configuration:delete',
 } as const;
 
 export const WatcherScopes = {

@@ -17,6 +17,13 @@ export const NATS_OPTIONS = Symbol('kaa:nats-options');
 export const NatsHeaders = {
   correlationId: 'Kaa-Correlation-Id',
   originatorReplicaId: 'Kaa-Originator-Replica',
+  /** The service instance that produced the message (its replicas share it). */
+  originatorInstance: 'Kaa-Originator-Instance',
   /** Marks messages produced by the notifier so that it never reacts to its own output. */
   producedBy: 'Kaa-Produced-By',
+  /**
+   * On 27/SCMP SystemConfigUpdated: the change's number, increasing per configuration (name,
+   * level, level id, tenant), so a follower drops a message delivered twice or late.
+   */
+  configRevision: 'Kaa-Config-Revision',
 } as const;

@@ -3,9 +3,9 @@ import { fullName, type AvroRecordSchema } from './avro/schema.js';
 import * as cdtpMessages from './messages/cdtp.js';
 import * as elceMessages from './messages/elce.js';
 import * as scmpMessages from './messages/scmp.js';
-import { systemConfigUpdatedCodec, systemConfigUpdatedSchema } from './messages/system-config.js';
+import { systemConfigUpdatedCodec, systemConfigUpdatedSchema, type SystemConfigUpdated, type SystemConfigUpdatedInput } from './messages/system-config.js';
 import * as tleMessages from './messages/tle.js';
-import { watchEventCodec, watchEventSchema } from './messages/watch-event.js';
+import { watchEventCodec, watchEventSchema, type WatchEvent, type WatchEventInput } from './messages/watch-event.js';
 import { cdtp, elce, scmp, systemConfig, tle, watch } from './subjects/named.js';
 
 export type ProtocolName = '6/CDTP' | '17/SCMP' | '9/ELCE' | '21/TLE' | '0027' | 'watch';
@@ -33,7 +33,28 @@ function entry<T, TInput>(descriptor: Omit<MessageDescriptor<T, TInput>, 'schema
 const ACTION = '{upsert|delete}';
 
 /** Every message the platform sends or receives, with its subject, schema, producer and consumers. */
-export const messageCatalogue = {
+/**
+ * The catalogue's type, written out rather than inferred: an inferred declaration spells the
+ * codecs' input types out, in an order that changes from one compilation to the next, and the
+ * published API report must not.
+ */
+export interface MessageCatalogue {
+  readonly configRequest: MessageDescriptor<cdtpMessages.ConfigRequest, cdtpMessages.ConfigRequestInput>;
+  readonly configResponse: MessageDescriptor<cdtpMessages.ConfigResponse, cdtpMessages.ConfigResponseInput>;
+  readonly configUpdated: MessageDescriptor<cdtpMessages.ConfigUpdated, cdtpMessages.ConfigUpdatedInput>;
+  readonly configApplied: MessageDescriptor<cdtpMessages.ConfigApplied, cdtpMessages.ConfigAppliedInput>;
+  readonly broadcastConfigurationUpdateEvent: MessageDescriptor<scmpMessages.BroadcastConfigurationUpdateEvent, scmpMessages.BroadcastConfigurationUpdateEventInput>;
+  readonly serviceSpecificConfigurationUpdateEvent: MessageDescriptor<scmpMessages.ServiceSpecificConfigurationUpdateEvent, scmpMessages.ServiceSpecificConfigurationUpdateEventInput>;
+  readonly endpointRegisteredEvent: MessageDescriptor<elceMessages.EndpointRegisteredEvent, elceMessages.EndpointRegisteredEventInput>;
+  readonly endpointUnregisteredEvent: MessageDescriptor<elceMessages.EndpointUnregisteredEvent, elceMessages.EndpointUnregisteredEventInput>;
+  readonly endpointAppVersionUpdatedEvent: MessageDescriptor<elceMessages.EndpointAppVersionUpdatedEvent, elceMessages.EndpointAppVersionUpdatedEventInput>;
+  readonly tenantUpdatedEvent: MessageDescriptor<tleMessages.TenantUpdatedEvent, tleMessages.TenantUpdatedEventInput>;
+  readonly tenantUnregisteredEvent: MessageDescriptor<tleMessages.TenantUnregisteredEvent, tleMessages.TenantUnregisteredEventInput>;
+  readonly systemConfigUpdated: MessageDescriptor<SystemConfigUpdated, SystemConfigUpdatedInput>;
+  readonly watchEvent: MessageDescriptor<WatchEvent, WatchEventInput>;
+}
+
+export const messageCatalogue: MessageCatalogue = {
   configRequest: entry({
     name: 'ConfigRequest',
     protocol: '6/CDTP',
@@ -151,8 +172,8 @@ export const messageCatalogue = {
     referenceSchemaFile: '0027-system-config-updated.avsc',
     codec: systemConfigUpdatedCodec,
     subject: systemConfig.updated('{originator}'),
-    producer: 'the system configuration provider',
-    consumers: ['any Kaa service'],
+    producer: 'ecr (system configurations, via its outbox)',
+    consumers: ['any Kaa service', 'SystemConfigClient of @kaa/tekton-client'],
   }),
   watchEvent: entry({
     name: 'WatchEvent',
@@ -164,9 +185,9 @@ export const messageCatalogue = {
     producer: 'watcher (JetStream, message id = eventId)',
     consumers: ['services using the watch listener library', 'tekton integrations'],
   }),
-} as const;
+};
 
-export type MessageKey = keyof typeof messageCatalogue;
+export type MessageKey = keyof MessageCatalogue;
 
 /** The catalogue as a Markdown table; the README embeds it and a spec keeps the two in sync. */
 export function renderSubjectCatalogue(): string {

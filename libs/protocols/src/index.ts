@@ -104,10 +104,12 @@ export {
 export {
   systemConfigUpdatedSchema,
   systemConfigUpdatedCodec,
+  SYSTEM_CONFIG_LEVELS,
+  type SystemConfigLevel,
   type SystemConfigUpdated,
   type SystemConfigUpdatedInput,
 } from './messages/system-config.js';
 export { watchEventSchema, watchEventCodec, type WatchEvent, type WatchEventInput } from './messages/watch-event.js';
 
 export { isExpired, type Expiring } from './expiry.js';
-export { messageCatalogue, type MessageDescriptor, type MessageKey, type ProtocolName } from './catalogue.js';
+export { messageCatalogue, type MessageCatalogue, type MessageDescriptor, type MessageKey, type ProtocolName } from './catalogue.js';

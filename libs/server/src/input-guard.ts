@@ -41,6 +41,9 @@ function unstorable(value: unknown, pointer: string, what: string, metrics?: Met
   return new DomainError('BAD_REQUEST', message, [{ pointer: found.pointer, message }]);
 }
 
+/** RFC 7396 JSON merge patch. */
+export const MERGE_PATCH_MEDIA_TYPE = 'application/merge-patch+json';
+
 /**
  * Refuses, for every route of the app and before any handler runs:
  * - JSON bodies nested deeper than {@link MAX_JSON_DEPTH} (400; size is bodyLimit's 413),
@@ -54,19 +57,22 @@ export function guardInputs(app: NestFastifyApplication, options: { bodyLimitByt
   const fastify = app.getHttpAdapter().getInstance();
   const parseJson = fastify.getDefaultJsonParser('error', 'error');
   // Through Nest, which otherwise registers its own JSON parser at init.
-  app.useBodyParser<RawServerDefault>('application/json', { bodyLimit: options.bodyLimitBytes }, (request, body, done) => {
-    const text = body.toString('utf8');
-    if (jsonDepthExceeds(text, maxJsonDepth)) {
-      metrics?.inputRejected.inc({ channel: 'http', reason: 'too_deep' });
-      done(new DomainError('BAD_REQUEST', `request body nests deeper than ${maxJsonDepth} arrays/objects`), undefined);
-      return;
-    }
-    parseJson(request, text, (error, value) => {
-      if (error) return done(error, undefined);
-      const refused = unstorable(value, '', 'request body', metrics);
-      return refused ? done(refused, undefined) : done(null, value);
+  // A JSON merge patch (RFC 7396) is a JSON document: Kaa clients that send it get what JSON gets.
+  for (const mediaType of ['application/json', MERGE_PATCH_MEDIA_TYPE]) {
+    app.useBodyParser<RawServerDefault>(mediaType, { bodyLimit: options.bodyLimitBytes }, (request, body, done) => {
+      const text = body.toString('utf8');
+      if (jsonDepthExceeds(text, maxJsonDepth)) {
+        metrics?.inputRejected.inc({ channel: 'http', reason: 'too_deep' });
+        done(new DomainError('BAD_REQUEST', `request body nests deeper than ${maxJsonDepth} arrays/objects`), undefined);
+        return;
+      }
+      parseJson(request, text, (error, value) => {
+        if (error) return done(error, undefined);
+        const refused = unstorable(value, '', 'request body', metrics);
+        return refused ? done(refused, undefined) : done(null, value);
+      });
     });
-  });
+  }
   fastify.addHook('onRequest', async (request: FastifyRequest) => {
     const refused = unstorable(request.params, '/params', 'path parameter', metrics) ?? unstorable(request.query, '/query', 'query parameter', metrics);
     if (refused) throw refused;

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
+import { dirname } from 'node:path';
+import { exportJWK, generateKeyPair, importJWK, SignJWT, type JWK } from 'jose';
 
 export interface DevClient {
   clientId: string;
@@ -42,10 +44,12 @@ export class DevIssuer {
   /**
    * `publicUrl`: the base URL in `iss` and the JWKS URLs, when clients reach the issuer under
    * another name than the address it listens on (a container: listens on 0.0.0.0, called dev-issuer).
+   * `keysFile`: keep the realms' key pairs in this JSON file (created with mode 600 when missing,
+   * realms added when new tenants appear), so tokens minted before a restart still verify after it.
    */
-  static async start(options: { port?: number; host?: string; publicUrl?: string; tenants: string[]; clients?: DevClient[] }): Promise<DevIssuer> {
-    const realms = new Map<string, Realm>();
-    for (const tenant of options.tenants) realms.set(tenant, await newRealm());
+  static async start(options: { port?: number; host?: string; publicUrl?: string; tenants: string[]; clients?: DevClient[]; keysFile?: string }): Promise<DevIssuer> {
+    const realms = options.keysFile ? await loadRealms(options.keysFile, options.tenants) : new Map<string, Realm>();
+    for (const tenant of options.tenants) if (!realms.has(tenant)) realms.set(tenant, await newRealm());
     const holder: { issuer?: DevIssuer } = {};
     const server = createServer((req, res) => {
       if (!holder.issuer) return send(res, 503, { error: 'starting' });
@@ -154,6 +158,40 @@ async function newRealm(): Promise<Realm> {
   const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true });
   const jwk = { ...(await exportJWK(publicKey)), kid: randomUUID(), alg: 'RS256', use: 'sig' };
   return { privateKey, jwk };
+}
+
+const PRIVATE_JWK_MEMBERS = new Set(['d', 'p', 'q', 'dp', 'dq', 'qi']);
+
+/** Realms from `file` ({tenant: private JWK}); generates and saves the missing ones. */
+async function loadRealms(file: string, tenants: string[]): Promise<Map<string, Realm>> {
+  let stored: Record<string, JWK> = {};
+  try {
+    stored = JSON.parse(readFileSync(file, 'utf8')) as Record<string, JWK>;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`DevIssuer: cannot read its keys from ${file}: ${(error as Error).message}`);
+  }
+  const realms = new Map<string, Realm>();
+  let changed = false;
+  for (const tenant of tenants) {
+    const privateJwk = stored[tenant];
+    if (privateJwk?.d && privateJwk.kid) {
+      const privateKey = (await importJWK(privateJwk, 'RS256')) as CryptoKey;
+      const jwk = Object.fromEntries(Object.entries(privateJwk).filter(([key]) => !PRIVATE_JWK_MEMBERS.has(key))) as JWK;
+      realms.set(tenant, { privateKey, jwk });
+    } else {
+      const realm = await newRealm();
+      stored[tenant] = { ...(await exportJWK(realm.privateKey)), kid: realm.jwk.kid, alg: 'RS256', use: 'sig' };
+      realms.set(tenant, realm);
+      changed = true;
+    }
+  }
+  if (changed) {
+    // Written aside and renamed: a crash mid-write never leaves a half file that loses every key.
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(`${file}.tmp`, `${JSON.stringify(stored, null, 2)}\n`, { mode: 0o600 });
+    renameSync(`${file}.tmp`, file);
+  }
+  return realms;
 }
 
 function send(res: ServerResponse, status: number, body: unknown) {

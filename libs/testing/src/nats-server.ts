@@ -4,6 +4,7 @@ import { createServer, connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { connect as natsConnect } from '@nats-io/transport-node';
 import { join } from 'node:path';
+import { removeOnExit } from './test-env.js';
 
 /** Finds nats-server on PATH or in /usr/sbin (Debian's package). */
 export function natsServerBinary(): string {
@@ -43,7 +44,8 @@ export interface NatsServerOptions {
  */
 export class NatsServerProcess {
   private child?: ChildProcess;
-  private readonly storeDir = mkdtempSync(join(tmpdir(), 'kaa-nats-'));
+  // Removed when the process exits, not on stop(): resume() starts again on the same store.
+  private readonly storeDir = removeOnExit(mkdtempSync(join(tmpdir(), 'kaa-nats-')));
   private readonly traced: string[] = [];
 
   private constructor(
@@ -113,7 +115,7 @@ export class NatsServerProcess {
     child.once('exit', () => {
       if (this.child === child) this.child = undefined;
     });
-    await waitForPort(this.port, 5000);
+    await waitForPort(this.port, 20_000);
   }
 
   /** Stops the server: SIGTERM lets it close its connections, SIGKILL does not. */

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,8 +34,22 @@ export async function query<T extends pg.QueryResultRow = pg.QueryResultRow>(sql
   }
 }
 
+const tempDirs = new Set<string>();
+
+/** Remembers a temp dir to remove when this process exits (outside jest; under jest the run's temp dir, jest/global-setup.mjs, is removed whole). */
+export function removeOnExit(dir: string): string {
+  if (tempDirs.size === 0) {
+    process.once('exit', () => {
+      for (const each of tempDirs) rmSync(each, { recursive: true, force: true });
+    });
+  }
+  tempDirs.add(dir);
+  return dir;
+}
+
+/** Writes `content` to a new temp file, removed when this process exits. */
 export async function writeTempFile(name: string, content: string): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'kaa-test-'));
+  const dir = removeOnExit(await mkdtemp(join(tmpdir(), 'kaa-test-')));
   const path = join(dir, name);
   await writeFile(path, content);
   return path;

@@ -69,13 +69,14 @@ export class BenchContext {
     this.notes = new Map(); // step id → [text]
     this.rss = []; // {app, phase, mib}
     this.skipped = []; // {step, reason}
+    this.tables = new Map(); // step id → [{caption, lines}] (markdown tables under the step's notes)
     this.versions = { node: process.version };
   }
 
   /** Starts Postgres/NATS (or reuses them), the dev issuer and a bench NATS connection. */
   async init() {
     const { ensureServices } = await import('../../dev/services.mjs');
-    this.services = await ensureServices({ dataDir: '.data', database: 'kaa_bench', log: (l) => log(l) });
+    this.services = await ensureServices({ dataDir: '.data/bench', database: 'kaa_bench', log: (l) => log(l) });
     onCleanup(() => this.services.stop());
     this.databaseUrl = this.services.databaseUrl;
     this.natsUrl = this.services.natsUrl;
@@ -171,6 +172,12 @@ export class BenchContext {
   note(step, text) {
     if (!this.notes.has(step)) this.notes.set(step, []);
     this.notes.get(step).push(text);
+  }
+
+  /** A markdown table (header, separator, rows) printed under the step's notes in the report. */
+  table(step, caption, lines) {
+    if (!this.tables.has(step)) this.tables.set(step, []);
+    this.tables.get(step).push({ caption, lines });
   }
 
   skip(step, reason) {

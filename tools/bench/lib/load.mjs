@@ -129,3 +129,48 @@ export async function sequential({ count, warmup = 20, op }) {
   }
   return { ops: latencies.length, errors, latency: summarize(latencies), firstError };
 }
+
+/**
+ * Offers several operations at once, each at its own fixed rate ({ name, rate, op }), until `stop()`
+ * (a soak, not a throughput figure). Each completion calls `onResult(name, sentAtMs, latencyMs, error)`;
+ * an arrival while `maxOutstanding` of that operation are still open is reported with an error
+ * ('dropped'), so a service that falls behind shows as errors instead of an ever-growing queue here.
+ */
+export function fixedRates({ ops, onResult, maxOutstanding = 200, tickMs = 5 }) {
+  const t0 = now();
+  const state = ops.map((o) => ({ ...o, started: 0, outstanding: 0 }));
+  const pending = new Set();
+  const launch = (s, i) => {
+    const sentAt = Date.now();
+    if (s.outstanding >= (s.maxOutstanding ?? maxOutstanding)) {
+      onResult(s.name, sentAt, NaN, new Error('dropped: too many outstanding'));
+      return;
+    }
+    s.outstanding++;
+    const sent = now();
+    const p = Promise.resolve()
+      .then(() => s.op(i))
+      .then(
+        () => onResult(s.name, sentAt, Number(now() - sent) / 1e6, undefined),
+        (error) => onResult(s.name, sentAt, Number(now() - sent) / 1e6, error ?? new Error('failed')),
+      )
+      .finally(() => {
+        s.outstanding--;
+        pending.delete(p);
+      });
+    pending.add(p);
+  };
+  const timer = setInterval(() => {
+    const elapsedS = Number(now() - t0) / 1e9;
+    for (const s of state) {
+      const due = Math.floor(s.rate * elapsedS);
+      while (s.started < due) launch(s, s.started++);
+    }
+  }, tickMs);
+  return {
+    async stop() {
+      clearInterval(timer);
+      await Promise.allSettled([...pending]);
+    },
+  };
+}

@@ -63,6 +63,7 @@ export function writeReport(ctx, { file, steps, machine, startedAt, finishedAt, 
     for (const n of notes) lines.push(`- ${n}`);
     if (step.bounds) lines.push(`- What bounds it: ${step.bounds}`);
     lines.push('');
+    for (const t of ctx.tables.get(step.id) ?? []) lines.push(`${t.caption}:`, '', ...t.lines, '');
   }
   const rssNotes = ctx.notes.get('rss') ?? [];
   if (rssNotes.length) {
@@ -79,6 +80,8 @@ export function writeReport(ctx, { file, steps, machine, startedAt, finishedAt, 
   lines.push('npm run bench -- --scale-rows=200000            # smaller scale step');
   lines.push('npm run bench -- --no-build --cpu-prof          # skip the build; write .cpuprofile files of the apps to .data/bench-profiles');
   lines.push('npm run bench -- --out=/tmp/bench.md            # write the report elsewhere');
+  lines.push('npm run bench -- --only=7                       # the soak alone: 10 minutes of mixed load on all three apps (not in a plain run)');
+  lines.push('npm run bench -- --soak --soak-minutes=30       # every step, then a 30-minute soak');
   lines.push('```');
   lines.push('');
   lines.push(

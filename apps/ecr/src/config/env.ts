@@ -27,6 +27,8 @@ export const envShape = {
       message: 'must be a comma list of service instance names, or *',
     }),
   TENANTS_ALLOWED: env.list(),
+  /** The tenant whose tokens reach every tenant's system configurations. */
+  PLATFORM_TENANT: z.string().min(1).default('kaa'),
   /** Config lookups each replica keeps in memory (6/CDTP pulls, REST reads); 0 = no cache. */
   CONFIG_CACHE_ENTRIES: z.coerce.number().int().min(0).default(10_000),
   /** Longest a cached lookup is served; changes are normally announced to every replica at once. */
@@ -36,6 +38,10 @@ export const envShape = {
   /** Largest configuration (default or endpoint) stored, in bytes of its JSON text. */
   ECR_CONFIG_MAX_BYTES: z.coerce.number().int().min(2).default(256 * 1024),
   STATUSES_MAX_PAGE_SIZE: z.coerce.number().int().min(1).max(1000).default(100),
+  /** Kaa Endpoint Registry's base URL (without `/api/v1`); `PUT /endpoints/filters/{id}` asks it which endpoints a filter holds. */
+  EPR_URL: env.httpUrl().optional(),
+  /** Scope requested with the client-credentials token for EPR (optional). */
+  EPR_TOKEN_SCOPE: z.string().min(1).optional(),
 };
 
 export type EcrEnv = ReturnType<typeof loadEcrEnv>;
@@ -49,6 +55,9 @@ export function loadEcrEnv(source: NodeJS.ProcessEnv = process.env) {
     }
     if (value.TEKTON_URL && !(value.TOKEN_URL && value.CLIENT_ID && value.CLIENT_SECRET)) {
       problems.push({ variable: 'TOKEN_URL', message: 'TEKTON_URL needs TOKEN_URL, CLIENT_ID and CLIENT_SECRET (client-credentials token for Tekton)' });
+    }
+    if (value.EPR_URL && !(value.TOKEN_URL && value.CLIENT_ID && value.CLIENT_SECRET)) {
+      problems.push({ variable: 'TOKEN_URL', message: 'EPR_URL needs TOKEN_URL, CLIENT_ID and CLIENT_SECRET (client-credentials token for EPR)' });
     }
     return problems;
   });

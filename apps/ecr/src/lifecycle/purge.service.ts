@@ -24,6 +24,7 @@ export class PurgeService {
       for (const table of ['endpoint_config', 'config_status']) {
         await manager.query(`DELETE FROM ${table} WHERE endpoint_id = $1 AND app_version_name = $2 AND tenant_id = $3`, [endpointId, appVersionName, owner]);
       }
+      await manager.query(`DELETE FROM system_config WHERE tenant_id = $1 AND level = 'ENDPOINT' AND level_id = $2`, [owner, endpointId]);
     });
     this.cache.changed({ kind: 'endpoints', endpoints: [[appVersionName, endpointId]] });
     return true;
@@ -33,7 +34,7 @@ export class PurgeService {
   async tenantUnregistered(tenantId: string): Promise<boolean> {
     if (!this.scope.allows(tenantId)) return false;
     await this.dataSource.transaction(async (manager) => {
-      for (const table of ['config_status', 'endpoint_config', 'default_config']) {
+      for (const table of ['config_status', 'endpoint_config', 'default_config', 'system_config']) {
         await manager.query(`DELETE FROM ${table} WHERE tenant_id = $1`, [tenantId]);
       }
     });

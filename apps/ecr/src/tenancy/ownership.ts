@@ -58,6 +58,11 @@ export class OwnershipService implements OnApplicationBootstrap, OnModuleDestroy
     return ref ? this.owners.applications[ref.appName] : undefined;
   }
 
+  /** The tenant owning the application, or undefined when the registry does not know it. */
+  applicationOwner(appName: string): string | undefined {
+    return Object.hasOwn(this.owners.applications, appName) ? this.owners.applications[appName] : undefined;
+  }
+
   /** REST: 404 unless the caller's tenant owns the version (unknown versions included). */
   assertOwner(tenantId: string, ref: AppVersionRef): void {
     if (this.ownerOf(ref.appVersionName) !== tenantId) throw notFound(`app version ${ref.appVersionName} not found`);

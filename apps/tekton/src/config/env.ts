@@ -22,6 +22,12 @@ export const envShape = {
   /** Integrations: providers and notifications one tenant may have. */
   INTEGRATIONS_MAX_PROVIDERS_PER_TENANT: z.coerce.number().int().min(1).max(10_000).default(100),
   INTEGRATIONS_MAX_NOTIFICATIONS_PER_TENANT: z.coerce.number().int().min(1).max(10_000).default(100),
+  /** Integrations: JetStream intake stream (shared by the tekton instances of a NATS account): replicas, and how long and how much it keeps. */
+  INTEGRATIONS_INTAKE_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
+  INTEGRATIONS_INTAKE_MAX_AGE_SECONDS: z.coerce.number().int().min(60).default(7 * 24 * 3600),
+  INTEGRATIONS_INTAKE_MAX_BYTES: z.coerce.number().int().min(1024 * 1024).default(1024 * 1024 * 1024),
+  /** Integrations: worker threads that run notification filters, off the event loop (one suits 2 cores). */
+  INTEGRATIONS_MATCH_WORKERS: z.coerce.number().int().min(1).max(16).default(1),
   /** Largest stored configuration (its JSON, in bytes): larger ones are refused with 413. */
   TEKTON_CONFIG_MAX_BYTES: z.coerce.number().int().min(1024).default(256 * 1024),
   /** A history entry whose diff is larger than this (JSON, in bytes) carries `diffOmitted` instead. */

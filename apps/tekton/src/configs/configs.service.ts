@@ -336,9 +336,8 @@ export class ConfigsService {
   /**
    * One valid application config stored with its revision, notice and platform event by a single
    * statement, no transaction around it (one round trip instead of four). Undefined, with
-   * nothing stored, when the transaction path must answer: the body is refused (a missing
-   * application is told first there), or a notification might match the event (matching needs
-   * the stored event, and the deliveries must commit with it).
+   * nothing stored, when the body is refused: the transaction path answers (a missing
+   * application is told first there).
    */
   private async putAlone(ctx: ChangeContext, app: AppRef, entry: AppEntry): Promise<Json | undefined> {
     let write: ConfigWrite & { at: string };
@@ -352,10 +351,9 @@ export class ConfigsService {
     const notice = this.notices.targeted(write.target.instance, 'upsert', noticeScope(write.target), ctx.correlationId);
     const event = changeEvent(write.target, undefined, id, ctx.author);
     const run = <T>(text: string, params: unknown[]) => queryPrepared<T>(this.dataSource, text, params);
-    const { revision, appFound, proceeded } = await this.storeRevision(run, write, id, ctx, app, (params) =>
+    const { revision, appFound } = await this.storeRevision(run, write, id, ctx, app, (params) =>
       this.announcer.announceItems(ctx, [notice], event, params, { from: 'revised', summaryTail: SUMMARY_TAIL, dataKey: 'configRevision' }),
     );
-    if (!proceeded) return undefined;
     if (!appFound) throw notFound(`application ${app.name} not found`);
     if (revision === null) throw notFound(`${describeTarget(write.target)} not found`);
     return appDocument({ [write.target.instance]: { [app.name]: write.config } });
@@ -418,7 +416,7 @@ export class ConfigsService {
       }
       const id = randomUUID();
       const lockApp = index === 0 ? options.app : undefined;
-      const announce = noticeWithStore ? (params: unknown[]) => ({ items: [this.announcer.noticesItem('announced', [notice(write)], params, 'EXISTS (SELECT 1 FROM stored)')] }) : undefined;
+      const announce = noticeWithStore ? (params: unknown[]) => [this.announcer.noticesItem('announced', [notice(write)], params, 'EXISTS (SELECT 1 FROM stored)')] : undefined;
       const { revision, appFound } = await this.storeRevision((text, params) => manager.query(text, params), write, id, ctx, lockApp, announce);
       if (!appFound) throw notFound(`application ${lockApp?.name} not found`);
       if (revision === null) {
@@ -450,8 +448,7 @@ export class ConfigsService {
    * Revision null (nothing stored, nothing announced) when the stored row belongs to another
    * tenant, or when `expectedRevision` is given and the stored revision (0: none) is no longer
    * that. With `lockApp`, the same statement finds and share-locks the application (as
-   * ApplicationsService.findApp does) and stores nothing if it is gone. With `announce`'s
-   * `proceed` (an SQL condition), nothing at all is stored unless it holds. `run` sends the
+   * ApplicationsService.findApp does) and stores nothing if it is gone. `run` sends the
    * statement: in the caller's transaction, or on its own.
    */
   private async storeRevision(
@@ -460,20 +457,19 @@ export class ConfigsService {
     id: string,
     ctx: ChangeContext,
     lockApp: AppRef | undefined,
-    announce?: (params: unknown[]) => { items: string[]; proceed?: string },
-  ): Promise<{ revision: number | null; appFound: boolean; proceeded: boolean }> {
+    announce?: (params: unknown[]) => string[],
+  ): Promise<{ revision: number | null; appFound: boolean }> {
     const { target, config, rolledBackFrom, expectedRevision } = write;
     const params: unknown[] = [
       target.instance, target.level, target.tenantId, target.appName, target.appVersionName, scopeKey(target), JSON.stringify(config),
       id, ctx.author, ctx.revision ?? null, ctx.source ?? null, rolledBackFrom ?? null, expectedRevision ?? null,
     ];
     const app = lockApp
-      ? `SELECT 1 FROM ${this.table('application')} WHERE tenant_id = $${params.push(lockApp.tenantId)}::text AND name = $${params.push(lockApp.name)}::text AND (SELECT ok FROM proceed) FOR SHARE`
-      : 'SELECT 1 WHERE (SELECT ok FROM proceed)';
-    const { items, proceed = 'true' } = announce?.(params) ?? { items: [] };
-    const [row] = await run<{ revision: number | null; app_found: boolean; proceeded: boolean }>(
-      `WITH proceed AS (SELECT ${proceed} AS ok),
-       app AS (${app}),
+      ? `SELECT 1 FROM ${this.table('application')} WHERE tenant_id = $${params.push(lockApp.tenantId)}::text AND name = $${params.push(lockApp.name)}::text FOR SHARE`
+      : 'SELECT 1';
+    const items = announce?.(params) ?? [];
+    const [row] = await run<{ revision: number | null; app_found: boolean }>(
+      `WITH app AS (${app}),
        stored AS (
          INSERT INTO ${this.table('service_config')}
            (service_instance, level, tenant_id, app_name, app_version_name, scope_key, config, revision)
@@ -487,10 +483,10 @@ export class ConfigsService {
            (id, service_instance, level, tenant_id, app_name, app_version_name, scope_key, revision, config, author, source_revision, source, rolled_back_from)
          SELECT $8::uuid, $1, $2, $3, $4, $5, $6, stored.revision, $7, $9::text, $10::text, $11::text, $12::int FROM stored
          RETURNING revision)${items.map((item) => `,\n       ${item}`).join('')}
-       SELECT (SELECT revision FROM revised) AS revision, EXISTS (SELECT 1 FROM app) AS app_found, (SELECT ok FROM proceed) AS proceeded`,
+       SELECT (SELECT revision FROM revised) AS revision, EXISTS (SELECT 1 FROM app) AS app_found`,
       params,
     );
-    return { revision: row.revision, appFound: row.app_found, proceeded: row.proceeded };
+    return { revision: row.revision, appFound: row.app_found };
   }
 
   /** Serializes writers of one configuration (revision numbers stay gapless and ordered). */

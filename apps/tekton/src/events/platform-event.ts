@@ -33,23 +33,18 @@ export interface PlatformEvent {
 }
 
 /**
- * Where tekton's own changes are recorded for integrations, inside the change's transaction
- * (so a committed change is always notified). The integrations module provides the real sink.
+ * Where tekton's own changes are recorded for integrations, inside the change's transaction or
+ * statement (so a committed change is always notified). Recording never reads notifications and
+ * runs no filter: the delivery worker matches recorded events after they committed. The
+ * integrations module provides the real sink.
  */
 export abstract class PlatformEventSink {
   abstract record(manager: EntityManager, events: PlatformEvent[]): Promise<void>;
 
   /**
-   * SQL condition: no notification can match events of `tenantId` now, so an event may be
-   * recorded by `recordItem`, without matching. Values are appended to `params`.
-   */
-  abstract unmatchable(tenantId: string | null, params: unknown[]): string;
-
-  /**
    * `event` as a data-modifying WITH item `name` of the statement that stores the change: one
    * event per row of the item `from`, whose `revision` column ends the summary (followed by
-   * `summaryTail`) and is set as `data[dataKey]`. Only under `unmatchable`: nothing is matched.
+   * `summaryTail`) and is set as `data[dataKey]`.
    */
   abstract recordItem(name: string, event: PlatformEvent, params: unknown[], revision: { from: string; summaryTail: string; dataKey: string }): string;
 }
-

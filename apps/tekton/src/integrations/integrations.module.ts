@@ -2,6 +2,7 @@ import { DynamicModule, Global, Module, type OnModuleInit } from '@nestjs/common
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
 import { DeliveryWorker } from './delivery/delivery-worker.service.js';
+import { EventMatcher } from './delivery/event-matcher.js';
 import { EgressPolicy, type AllowedNetworks } from './egress/egress-policy.js';
 import { EventRecorder } from './events/event-recorder.service.js';
 import { runProducedBy } from './events/produced-by.context.js';
@@ -27,6 +28,10 @@ export interface IntegrationsEnv {
   REPLICA_ID: string;
   INTEGRATIONS_MAX_PROVIDERS_PER_TENANT: number;
   INTEGRATIONS_MAX_NOTIFICATIONS_PER_TENANT: number;
+  INTEGRATIONS_INTAKE_REPLICAS: number;
+  INTEGRATIONS_INTAKE_MAX_AGE_SECONDS: number;
+  INTEGRATIONS_INTAKE_MAX_BYTES: number;
+  INTEGRATIONS_MATCH_WORKERS: number;
 }
 
 export { EventRecorder };
@@ -54,6 +59,8 @@ export class IntegrationsModule implements OnModuleInit {
       replicaId: env.REPLICA_ID,
       maxProvidersPerTenant: env.INTEGRATIONS_MAX_PROVIDERS_PER_TENANT,
       maxNotificationsPerTenant: env.INTEGRATIONS_MAX_NOTIFICATIONS_PER_TENANT,
+      matchWorkers: env.INTEGRATIONS_MATCH_WORKERS,
+      intake: { replicas: env.INTEGRATIONS_INTAKE_REPLICAS, maxAgeSeconds: env.INTEGRATIONS_INTAKE_MAX_AGE_SECONDS, maxBytes: env.INTEGRATIONS_INTAKE_MAX_BYTES },
     };
     return {
       module: IntegrationsModule,
@@ -65,6 +72,7 @@ export class IntegrationsModule implements OnModuleInit {
         NotificationsService,
         IntegrationQuota,
         EventRecorder,
+        EventMatcher,
         DeliveryWorker,
         PlatformEventsHandler,
       ],
@@ -72,7 +80,7 @@ export class IntegrationsModule implements OnModuleInit {
     };
   }
 
-  /** Requests marked as produced by the notifier record events that never match a rule. */
+  /** Requests marked as produced by the notifier record events that never match a notification. */
   onModuleInit() {
     const fastify = this.adapterHost.httpAdapter?.getInstance<FastifyInstance>();
     const header = PRODUCED_BY_HTTP_HEADER.toLowerCase();

@@ -1,4 +1,5 @@
 import type { AllowedNetworks } from './egress/egress-policy.js';
+import type { IntakeStreamSettings } from './messaging/intake-stream.js';
 
 /** Settings of the integrations module, taken from tekton's validated environment. */
 export interface IntegrationsOptions {
@@ -18,6 +19,10 @@ export interface IntegrationsOptions {
   /** Providers and notifications one tenant may have. */
   maxProvidersPerTenant: number;
   maxNotificationsPerTenant: number;
+  /** Worker threads that run notification filters (off the event loop that serves requests). */
+  matchWorkers: number;
+  /** The JetStream stream platform events are read from. */
+  intake: IntakeStreamSettings;
 }
 
 export const INTEGRATIONS_OPTIONS = Symbol('kaa:integrations-options');

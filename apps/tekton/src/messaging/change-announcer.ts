@@ -7,13 +7,6 @@ import { PlatformEventSink, type PlatformEvent } from '../events/platform-event.
 
 export type EventDraft = Omit<PlatformEvent, 'id' | 'occurredAt' | 'author' | 'revision' | 'source'> & { id?: string };
 
-/** What `announceItems` adds to the statement that stores a change. */
-export interface AnnouncementItems {
-  items: string[];
-  /** SQL condition under which the statement may store the change and these items. */
-  proceed: string;
-}
-
 /**
  * Writes what a change announces (17/SCMP notices to the outbox, platform events to the sink)
  * inside the change's own transaction, so a committed change is always announced.
@@ -36,8 +29,7 @@ export class ChangeAnnouncer {
   /**
    * Notices and one event as WITH items of the single statement that stores a change, with no
    * transaction around it: the notices are written when the item `stored` has rows, the event
-   * for each row of `revision.from`. The statement must store nothing unless `proceed` holds (an
-   * event that could match a notification needs announce(), in a transaction, instead).
+   * for each row of `revision.from`. Notifications are matched later, by the delivery worker.
    */
   announceItems(
     ctx: ChangeContext,
@@ -45,13 +37,9 @@ export class ChangeAnnouncer {
     draft: EventDraft,
     params: unknown[],
     revision: { from: string; summaryTail: string; dataKey: string },
-  ): AnnouncementItems {
+  ): string[] {
     const event = this.complete(ctx, draft, new Date().toISOString());
-    const proceed = this.sink.unmatchable(event.tenantId, params);
-    return {
-      items: [this.outbox.insertItem('announced', notices, params, 'EXISTS (SELECT 1 FROM stored)'), this.sink.recordItem('recorded', event, params, revision)],
-      proceed,
-    };
+    return [this.outbox.insertItem('announced', notices, params, 'EXISTS (SELECT 1 FROM stored)'), this.sink.recordItem('recorded', event, params, revision)];
   }
 
   async announce(manager: EntityManager, ctx: ChangeContext, notices: OutgoingMessage[], events: EventDraft[]): Promise<void> {

@@ -47,6 +47,7 @@ export class ScmpNotices {
   }
 
   private headers(correlationId: string) {
-    return { [NatsHeaders.correlationId]: correlationId, [NatsHeaders.originatorReplicaId]: this.nats.replicaId };
+    // The instance lets tekton's own integrations skip its notices without a lookup.
+    return { [NatsHeaders.correlationId]: correlationId, [NatsHeaders.originatorReplicaId]: this.nats.replicaId, [NatsHeaders.originatorInstance]: this.nats.instanceName };
   }
 }

@@ -1,4 +1,4 @@
-import { createCodec } from '../avro/codec.js';
+import { createCodec, type Codec } from '../avro/codec.js';
 import {
   contentTypeField,
   correlationIdField,
@@ -43,7 +43,7 @@ export const configRequestSchema: AvroRecordSchema = {
   ],
 };
 
-export const configRequestCodec = createCodec<ConfigRequest, ConfigRequestInput>(configRequestSchema);
+export const configRequestCodec: Codec<ConfigRequest, ConfigRequestInput> = createCodec<ConfigRequest, ConfigRequestInput>(configRequestSchema);
 
 /** 6/CDTP response, ECR -> the request's `replyTo`. */
 export interface ConfigResponse {
@@ -85,7 +85,7 @@ export const configResponseSchema: AvroRecordSchema = {
   ],
 };
 
-export const configResponseCodec = createCodec<ConfigResponse, ConfigResponseInput>(configResponseSchema);
+export const configResponseCodec: Codec<ConfigResponse, ConfigResponseInput> = createCodec<ConfigResponse, ConfigResponseInput>(configResponseSchema);
 
 /** 6/CDTP broadcast by ECR when an endpoint's configuration changed. */
 export interface ConfigUpdated {
@@ -119,7 +119,7 @@ export const configUpdatedSchema: AvroRecordSchema = {
   ],
 };
 
-export const configUpdatedCodec = createCodec<ConfigUpdated, ConfigUpdatedInput>(configUpdatedSchema);
+export const configUpdatedCodec: Codec<ConfigUpdated, ConfigUpdatedInput> = createCodec<ConfigUpdated, ConfigUpdatedInput>(configUpdatedSchema);
 
 /** 6/CDTP broadcast by a consumer (e.g. CMX) once an endpoint applied, or rejected, a configuration. */
 export interface ConfigApplied {
@@ -154,4 +154,4 @@ export const configAppliedSchema: AvroRecordSchema = {
   ],
 };
 
-export const configAppliedCodec = createCodec<ConfigApplied, ConfigAppliedInput>(configAppliedSchema);
+export const configAppliedCodec: Codec<ConfigApplied, ConfigAppliedInput> = createCodec<ConfigApplied, ConfigAppliedInput>(configAppliedSchema);

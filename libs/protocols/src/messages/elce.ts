@@ -1,4 +1,4 @@
-import { createCodec } from '../avro/codec.js';
+import { createCodec, type Codec } from '../avro/codec.js';
 import {
   correlationIdField,
   originatorReplicaIdField,
@@ -36,7 +36,7 @@ export const endpointRegisteredEventSchema: AvroRecordSchema = {
   ],
 };
 
-export const endpointRegisteredEventCodec = createCodec<EndpointRegisteredEvent, EndpointRegisteredEventInput>(
+export const endpointRegisteredEventCodec: Codec<EndpointRegisteredEvent, EndpointRegisteredEventInput> = createCodec<EndpointRegisteredEvent, EndpointRegisteredEventInput>(
   endpointRegisteredEventSchema,
 );
 
@@ -66,7 +66,7 @@ export const endpointUnregisteredEventSchema: AvroRecordSchema = {
   ],
 };
 
-export const endpointUnregisteredEventCodec = createCodec<EndpointUnregisteredEvent, EndpointUnregisteredEventInput>(
+export const endpointUnregisteredEventCodec: Codec<EndpointUnregisteredEvent, EndpointUnregisteredEventInput> = createCodec<EndpointUnregisteredEvent, EndpointUnregisteredEventInput>(
   endpointUnregisteredEventSchema,
 );
 
@@ -98,7 +98,10 @@ export const endpointAppVersionUpdatedEventSchema: AvroRecordSchema = {
   ],
 };
 
-export const endpointAppVersionUpdatedEventCodec = createCodec<
+export const endpointAppVersionUpdatedEventCodec: Codec<
+  EndpointAppVersionUpdatedEvent,
+  EndpointAppVersionUpdatedEventInput
+> = createCodec<
   EndpointAppVersionUpdatedEvent,
   EndpointAppVersionUpdatedEventInput
 >(endpointAppVersionUpdatedEventSchema);

@@ -1,4 +1,4 @@
-import { createCodec } from '../avro/codec.js';
+import { createCodec, type Codec } from '../avro/codec.js';
 import {
   correlationIdField,
   originatorReplicaIdField,
@@ -69,7 +69,10 @@ export const broadcastConfigurationUpdateEventSchema: AvroRecordSchema = {
   ],
 };
 
-export const broadcastConfigurationUpdateEventCodec = createCodec<
+export const broadcastConfigurationUpdateEventCodec: Codec<
+  BroadcastConfigurationUpdateEvent,
+  BroadcastConfigurationUpdateEventInput
+> = createCodec<
   BroadcastConfigurationUpdateEvent,
   BroadcastConfigurationUpdateEventInput
 >(broadcastConfigurationUpdateEventSchema, { rule: scopeRule, ruleCode: 'INVALID_SCMP_SHAPE' });
@@ -98,7 +101,10 @@ export const serviceSpecificConfigurationUpdateEventSchema: AvroRecordSchema = {
   ],
 };
 
-export const serviceSpecificConfigurationUpdateEventCodec = createCodec<
+export const serviceSpecificConfigurationUpdateEventCodec: Codec<
+  ServiceSpecificConfigurationUpdateEvent,
+  ServiceSpecificConfigurationUpdateEventInput
+> = createCodec<
   ServiceSpecificConfigurationUpdateEvent,
   ServiceSpecificConfigurationUpdateEventInput
 >(serviceSpecificConfigurationUpdateEventSchema, { rule: scopeRule, ruleCode: 'INVALID_SCMP_SHAPE' });

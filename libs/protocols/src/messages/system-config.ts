@@ -1,4 +1,4 @@
-import { createCodec } from '../avro/codec.js';
+import { createCodec, type Codec } from '../avro/codec.js';
 import {
   contentTypeField,
   correlationIdField,
@@ -8,6 +8,10 @@ import {
   type AvroRecordSchema,
   type WithDefaults,
 } from '../avro/schema.js';
+
+/** The levels of the system configuration hierarchy, most specific last; `configLevel` names one. */
+export const SYSTEM_CONFIG_LEVELS = ['TENANT', 'APPLICATION', 'APP_VERSION', 'ENDPOINT'] as const;
+export type SystemConfigLevel = (typeof SYSTEM_CONFIG_LEVELS)[number];
 
 /** 0027: system configuration changed at some level of the hierarchy. */
 export interface SystemConfigUpdated {
@@ -44,6 +48,6 @@ export const systemConfigUpdatedSchema: AvroRecordSchema = {
   ],
 };
 
-export const systemConfigUpdatedCodec = createCodec<SystemConfigUpdated, SystemConfigUpdatedInput>(
+export const systemConfigUpdatedCodec: Codec<SystemConfigUpdated, SystemConfigUpdatedInput> = createCodec<SystemConfigUpdated, SystemConfigUpdatedInput>(
   systemConfigUpdatedSchema,
 );

@@ -1,4 +1,4 @@
-import { createCodec } from '../avro/codec.js';
+import { createCodec, type Codec } from '../avro/codec.js';
 import {
   correlationIdField,
   originatorReplicaIdField,
@@ -34,7 +34,7 @@ export const tenantUpdatedEventSchema: AvroRecordSchema = {
   ],
 };
 
-export const tenantUpdatedEventCodec = createCodec<TenantUpdatedEvent, TenantUpdatedEventInput>(tenantUpdatedEventSchema);
+export const tenantUpdatedEventCodec: Codec<TenantUpdatedEvent, TenantUpdatedEventInput> = createCodec<TenantUpdatedEvent, TenantUpdatedEventInput>(tenantUpdatedEventSchema);
 
 /** 21/TLE: a tenant left the platform; every service purges its data. */
 export interface TenantUnregisteredEvent {
@@ -60,6 +60,6 @@ export const tenantUnregisteredEventSchema: AvroRecordSchema = {
   ],
 };
 
-export const tenantUnregisteredEventCodec = createCodec<TenantUnregisteredEvent, TenantUnregisteredEventInput>(
+export const tenantUnregisteredEventCodec: Codec<TenantUnregisteredEvent, TenantUnregisteredEventInput> = createCodec<TenantUnregisteredEvent, TenantUnregisteredEventInput>(
   tenantUnregisteredEventSchema,
 );

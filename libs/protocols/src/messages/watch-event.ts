@@ -1,4 +1,4 @@
-import { createCodec } from '../avro/codec.js';
+import { createCodec, type Codec } from '../avro/codec.js';
 import {
   correlationIdField,
   optionalOriginatorReplicaIdField,
@@ -52,4 +52,4 @@ export const watchEventSchema: AvroRecordSchema = {
   ],
 };
 
-export const watchEventCodec = createCodec<WatchEvent, WatchEventInput>(watchEventSchema);
+export const watchEventCodec: Codec<WatchEvent, WatchEventInput> = createCodec<WatchEvent, WatchEventInput>(watchEventSchema);

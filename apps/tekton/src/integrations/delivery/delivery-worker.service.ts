@@ -1,3 +1,4 @@
+import { setImmediate } from 'node:timers/promises';
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Counter } from 'prom-client';
@@ -13,6 +14,7 @@ import { INTEGRATIONS_OPTIONS, type IntegrationsOptions, type ProviderType } fro
 import { ProvidersService } from '../providers/providers.service.js';
 import { displayUrl, maskSecrets } from '../secrets/mask.js';
 import { backoffMs } from './backoff.js';
+import { EventMatcher } from './event-matcher.js';
 import { buildRequest, SkipDelivery } from './formats/formats.js';
 
 interface Claimed {
@@ -35,7 +37,7 @@ const MAX_ERROR_LENGTH = 1024;
 const PURGE_EVERY_MS = 60 * 60 * 1000;
 
 /**
- * Sends due deliveries: claims them with FOR UPDATE SKIP LOCKED under a lease (so replicas
+ * Matches newly recorded events into deliveries (EventMatcher) and sends due deliveries: claims them with FOR UPDATE SKIP LOCKED under a lease (so replicas
  * share the work and a crashed replica's claims come back), sends outside any transaction,
  * then records the outcome: delivered, skipped, retried later with exponential backoff, or
  * dead after the last attempt. Woken by NOTIFY on commit and by a timer.
@@ -55,6 +57,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     @Inject(INTEGRATIONS_OPTIONS) private readonly options: IntegrationsOptions,
     private readonly providers: ProvidersService,
     private readonly egress: EgressPolicy,
+    private readonly matcher: EventMatcher,
     metrics: MetricsService,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
@@ -87,17 +90,23 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     await this.agent.destroy();
   }
 
-  /** Sends whatever is due now; resolves when nothing due is left. */
+  /** Matches what was recorded and sends whatever is due now; resolves when nothing of either is left. */
   kick(): Promise<void> {
     return this.loop.kick();
   }
 
+  /**
+   * Alternates a batch of matching (new events into deliveries) with a batch of sends, giving the
+   * event loop back between them, until neither has work left.
+   */
   private async drain() {
     try {
       while (!this.stopped) {
+        const matched = await this.matcher.matchBatch();
         const batch = await this.claim();
         await Promise.all(batch.map((row) => this.deliver(row)));
-        if (batch.length < BATCH) break;
+        if (matched.events === 0 && batch.length < BATCH) break;
+        await setImmediate();
       }
       if (Date.now() - this.lastPurge >= PURGE_EVERY_MS) await this.purge();
     } catch (error) {
@@ -105,13 +114,14 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     }
   }
 
-  /** Drops events past their retention that no delivery still waits for (deliveries cascade). */
+  /** Drops events past their retention that no delivery still waits for (deliveries cascade); unmatched ones stay. */
   async purge(): Promise<number> {
     this.lastPurge = Date.now();
     const s = this.schema;
-    const purged: unknown[] = await this.dataSource.query(
+    // TypeORM answers a DELETE with [rows, rowCount], not the rows: count the rows, not the pair.
+    const [purged]: [unknown[], number] = await this.dataSource.query(
       `DELETE FROM ${s}.integration_event e
-       WHERE e.recorded_at < now() - make_interval(days => $1)
+       WHERE e.recorded_at < now() - make_interval(days => $1) AND e.matched_at IS NOT NULL
          AND NOT EXISTS (SELECT 1 FROM ${s}.integration_delivery d WHERE d.event_id = e.id AND d.status = 'pending')
        RETURNING e.id`,
       [this.options.retentionDays],

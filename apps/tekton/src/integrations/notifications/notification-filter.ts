@@ -1,4 +1,4 @@
-import { setImmediate } from 'node:timers/promises';
+import { setImmediate, setTimeout as sleep } from 'node:timers/promises';
 import type { PlatformEvent, PlatformEventType } from '../../events/platform-event.js';
 import type { Violation } from '@kaa/server';
 import { compileBounded, MAX_FILTER_PROGRAM, PatternRefused, type BoundedRegex } from './bounded-regex.js';
@@ -40,7 +40,7 @@ export const MAX_SUMMARY_LENGTH = 1024;
  * matched against all of them): about 100 ms of matching per event at worst.
  */
 export const MAX_TENANT_PROGRAM = 2000;
-/** Matching gives the event loop back once it has run this long (it runs inside write requests). */
+/** In-thread matching ({@link matches}) gives the event loop back once it has run this long. */
 const SLICE_MS = 4;
 
 /** Checks the regexes of a filter; each bad one is a violation naming the pattern. */
@@ -100,20 +100,45 @@ export function applicationOf(event: Pick<PlatformEvent, 'application' | 'appVer
   return cut > 0 ? event.appVersion.slice(0, cut) : undefined;
 }
 
-/**
- * Whether the event passes the filter. Each pattern costs at most its (bounded) program size ×
- * the summary (≤ 1024 characters); between patterns the event loop is given back once a slice
- * has run {@link SLICE_MS}, so no tenant's filters hold other requests for longer than that.
- * A pattern that cannot be used (stored before the current limits) never matches.
- */
-export async function matches(filter: NotificationFilter, event: PlatformEvent, clock = new MatchClock()): Promise<boolean> {
+/** What a filter looks at in an event (all a matching worker is sent). */
+export type MatchableEvent = Pick<PlatformEvent, 'type' | 'application' | 'appVersion' | 'serviceInstance' | 'summary'>;
+
+/** The checks that need no regex: event types, applications, service instances. */
+export function passesFields(filter: NotificationFilter, event: MatchableEvent): boolean {
   if (filter.eventTypes.length > 0 && !filter.eventTypes.includes(event.type)) return false;
   if (filter.applications.length > 0) {
     const app = applicationOf(event);
     if (!app || !filter.applications.includes(app)) return false;
   }
-  if (filter.serviceInstances.length > 0 && (!event.serviceInstance || !filter.serviceInstances.includes(event.serviceInstance))) return false;
-  const summary = event.summary.slice(0, MAX_SUMMARY_LENGTH);
+  return !(filter.serviceInstances.length > 0 && (!event.serviceInstance || !filter.serviceInstances.includes(event.serviceInstance)));
+}
+
+/** The part of a summary filters see. */
+export function filteredSummary(event: Pick<MatchableEvent, 'summary'>): string {
+  return event.summary.slice(0, MAX_SUMMARY_LENGTH);
+}
+
+/**
+ * Whether the event passes the filter, without giving the event loop back: for a matching worker
+ * thread, which shares no event loop with requests. Same answer as {@link matches}.
+ */
+export function matchesNow(filter: NotificationFilter, event: MatchableEvent): boolean {
+  if (!passesFields(filter, event)) return false;
+  const summary = filteredSummary(event);
+  const finds = (pattern: string) => regex(pattern)?.find(summary) ?? false;
+  if (filter.include.length > 0 && !filter.include.some(finds)) return false;
+  return !filter.exclude.some(finds);
+}
+
+/**
+ * Whether the event passes the filter, on the caller's event loop. Each pattern costs at most its
+ * (bounded) program size × the summary (≤ 1024 characters); between patterns the event loop is
+ * given back once a slice has run {@link SLICE_MS}, so no tenant's filters hold other requests for
+ * longer than that. A pattern that cannot be used (stored before the current limits) never matches.
+ */
+export async function matches(filter: NotificationFilter, event: MatchableEvent, clock = new MatchClock()): Promise<boolean> {
+  if (!passesFields(filter, event)) return false;
+  const summary = filteredSummary(event);
   const finds = async (pattern: string) => {
     await clock.maybeYield();
     return regex(pattern)?.find(summary) ?? false;
@@ -127,13 +152,22 @@ async function someAsync(items: string[], test: (item: string) => Promise<boolea
   return false;
 }
 
-/** Time since the event loop was last given back; share one across the filters of one event. */
+/**
+ * Time since the event loop was last given back; share one across the filters of a batch. With
+ * `restRatio` r, each slice of matching is followed by r times its length of rest (the loop is
+ * idle for matching), so matching takes at most 1/(1+r) of the event loop however large the
+ * backlog is; 0 only yields (setImmediate).
+ */
 export class MatchClock {
   private since = performance.now();
 
+  constructor(private readonly restRatio = 0) {}
+
   async maybeYield(): Promise<void> {
-    if (performance.now() - this.since < SLICE_MS) return;
-    await setImmediate();
+    const ran = performance.now() - this.since;
+    if (ran < SLICE_MS) return;
+    if (this.restRatio > 0) await sleep(ran * this.restRatio);
+    else await setImmediate();
     this.since = performance.now();
   }
 }
