@@ -140,13 +140,21 @@ async function waitHealthy() {
   throw new Error(`not every service became healthy: ${JSON.stringify(states)}`);
 }
 
-/** Whether a shell text leaves a quote open (single or double; backslash escapes outside single quotes). */
+/**
+ * Whether a shell text leaves a quote open (single or double; backslash escapes outside single
+ * quotes). A `#` after a blank outside quotes starts a comment to the end of its line, whose
+ * apostrophes (`# 200: the device's own`) quote nothing.
+ */
 function openQuote(text) {
   let quote = '';
   for (let i = 0; i < text.length; i++) {
     const c = text[i];
     if (c === '\\' && quote !== "'") i++;
-    else if (!quote && (c === "'" || c === '"')) quote = c;
+    else if (!quote && c === '#' && (i === 0 || /\s/.test(text[i - 1]))) {
+      const end = text.indexOf('\n', i);
+      if (end < 0) break;
+      i = end;
+    } else if (!quote && (c === "'" || c === '"')) quote = c;
     else if (c === quote) quote = '';
   }
   return quote;
