@@ -41,8 +41,16 @@ const composeEnv = {
   SECRETS_ENCRYPTION_KEY: 'x'.repeat(32),
   WATCHER_CA_KEY_SECRET: 'y'.repeat(32),
   KAA_ECR_CLIENT_SECRET: 'secret',
+  DEV_CLIENT_SECRET: 'dev-secret',
+  POSTGRES_PASSWORD: 'pg-password',
   ...Object.fromEntries(['TEKTON', 'ECR', 'WATCHER', 'DELIVERY', 'LIFECYCLE', 'ADMIN'].map((user) => [`NATS_${user}_PASSWORD`, `${user.toLowerCase()}-password`])),
 };
+/** The environment without anything docker-compose.yml interpolates (a new user's shell). */
+const bareEnv = Object.fromEntries(
+  Object.entries(process.env).filter(([key]) => !new RegExp(`\\$\\{${key}[:?}-]`).test(readFileSync(join(root, 'docker-compose.yml'), 'utf8'))),
+);
+/** `127.0.0.1:<host port>:<container port>`, the host port literal or a variable with a literal default. */
+const LOOPBACK_PORT = /^127\.0\.0\.1:(\d+|\$\{[A-Z_]+:-\d+\}):\d+$/;
 
 const BAD_COMPOSE = `services:
   tekton:
@@ -113,6 +121,24 @@ describe('Dockerfiles', () => {
     expect(result.code).toBe(0);
   });
 
+  it('the dev issuer image (tools/containers/dev-issuer.Dockerfile) shares the apps\' build stage line for line, runs as non-root and is health-checked', async () => {
+    const stage = (file: string) => {
+      const text = readFileSync(join(root, file), 'utf8');
+      return text.slice(text.indexOf('ARG BASE_IMAGE'), text.indexOf('# ---- runtime'));
+    };
+    const issuer = stage('tools/containers/dev-issuer.Dockerfile');
+    expect(issuer).toContain('libs/testing/tsconfig.build.json');
+    for (const app of apps) expect({ app, stage: stage(join('apps', app, 'Dockerfile')) }).toEqual({ app, stage: issuer });
+    const text = readFileSync(join(root, 'tools/containers/dev-issuer.Dockerfile'), 'utf8');
+    // The apps' rules, but it starts tools/containers/dev-issuer.mjs and its health is GET /tenants.
+    const problems = dockerfileProblems(text, 'dev-issuer').filter((p) => !p.startsWith('CMD is not') && p !== 'HEALTHCHECK does not call /health');
+    expect(problems).toEqual([]);
+    expect(text).toMatch(/^HEALTHCHECK [^\n]*\\\n[^\n]*\/tenants/m);
+    expect(text).toMatch(/^CMD \["node", "tools\/containers\/dev-issuer\.mjs"\]$/m);
+    const result = await dockerfilelint('tools/containers/dev-issuer.Dockerfile');
+    expect(result.output).toContain('Issues: None found');
+  });
+
   it('dockerfilelint rejects a broken Dockerfile', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kaa-dockerfile-'));
     try {
@@ -156,8 +182,18 @@ describe('docker-compose.yml', () => {
     }
   });
 
+  it.each(['deploy/compose.infra-ports.yml', 'tools/containers/compose.ci.yml'])('dclint finds no errors and no warnings in %s', async (file) => {
+    const result = await dclint(file);
+    expect(result.output.trim()).toBe('');
+    expect(result.code).toBe(0);
+  });
+
   itWithDockerCompose('docker-compose config accepts it and rejects an invalid file', async () => {
     expect(await exec('docker-compose', ['-f', 'docker-compose.yml', 'config', '-q'], composeEnv)).toEqual({ code: 0, output: '' });
+    for (const extra of ['deploy/compose.infra-ports.yml', 'tools/containers/compose.ci.yml']) {
+      const env = { ...composeEnv, BASE_IMAGE: 'localhost/node', BASE_TAG: '22' };
+      expect(await exec('docker-compose', ['-f', 'docker-compose.yml', '-f', extra, '--profile', 'dev', 'config', '-q'], env)).toEqual({ code: 0, output: '' });
+    }
     const dir = mkdtempSync(join(tmpdir(), 'kaa-compose-'));
     try {
       writeFileSync(join(dir, 'docker-compose.yml'), BAD_COMPOSE);
@@ -194,7 +230,68 @@ describe('docker-compose.yml', () => {
   it('health-checks every service and publishes ports on 127.0.0.1 only', () => {
     for (const [name, service] of Object.entries(compose.services)) {
       expect({ name, healthcheck: Boolean(service.healthcheck) }).toEqual({ name, healthcheck: true });
-      for (const port of service.ports ?? []) expect(port).toMatch(/^127\.0\.0\.1:\d+:\d+$/);
+      for (const port of service.ports ?? []) expect(port).toMatch(LOOPBACK_PORT);
+    }
+    expect('0.0.0.0:8081:8081').not.toMatch(LOOPBACK_PORT);
+    expect('${TEKTON_HOST_PORT:-8081}:8081').not.toMatch(LOOPBACK_PORT);
+  });
+
+  it('health check commands keep every argument free of spaces (podman\'s Docker API re-splits them at spaces)', () => {
+    for (const [name, service] of Object.entries(compose.services)) {
+      const test = (service.healthcheck as { test: string[] }).test;
+      const args = test[0] === 'CMD-SHELL' ? [] : test.slice(1);
+      expect({ name, spaced: args.filter((arg) => /\s/.test(arg)) }).toEqual({ name, spaced: [] });
+    }
+  });
+
+  it('publishes no Postgres or NATS port unless deploy/compose.infra-ports.yml is added (on 127.0.0.1 then)', () => {
+    expect(compose.services.postgres.ports).toBeUndefined();
+    expect(compose.services.nats.ports).toBeUndefined();
+    const infra = parse(readFileSync(join(root, 'deploy/compose.infra-ports.yml'), 'utf8')) as { services: Record<string, { ports: string[] }> };
+    expect(Object.keys(infra.services).sort()).toEqual(['nats', 'postgres']);
+    expect(infra.services.postgres.ports).toEqual([expect.stringMatching(/^127\.0\.0\.1:\$\{POSTGRES_HOST_PORT:-5432\}:5432$/)]);
+    expect(infra.services.nats.ports).toEqual([expect.stringMatching(/^127\.0\.0\.1:\$\{NATS_HOST_PORT:-4222\}:4222$/)]);
+  });
+
+  it('has the development issuer in profile dev only, and by default the apps take their tenants and ECR its token from it', () => {
+    const issuer = compose.services['dev-issuer'] as (typeof compose.services)[string] & { profiles?: string[] };
+    expect(issuer.profiles).toEqual(['dev']);
+    expect(issuer.build).toEqual({ context: '.', dockerfile: 'tools/containers/dev-issuer.Dockerfile' });
+    expect(issuer.environment?.DEV_ISSUER_URL).toBe('http://dev-issuer:8090');
+    expect(issuer.environment?.DEV_ISSUER_TENANTS).toBe('demo,acme,kaa');
+    for (const [name, service] of Object.entries(compose.services)) {
+      if (name !== 'dev-issuer') expect({ name, profiles: (service as { profiles?: string[] }).profiles }).toEqual({ name, profiles: undefined });
+    }
+    for (const app of apps) {
+      // `-` without `:`: TENANT_MANAGER_URL= (empty) in .env switches to TENANTS_FILE.
+      expect(compose.services[app].environment?.TENANT_MANAGER_URL).toBe('${TENANT_MANAGER_URL-http://dev-issuer:8090}');
+      expect(compose.services[app].environment?.TENANTS_FILE).toBe('${TENANTS_FILE-}');
+    }
+    expect(compose.services.ecr.environment?.TOKEN_URL).toBe('${KAA_TOKEN_URL:-http://dev-issuer:8090/realms/kaa/protocol/openid-connect/token}');
+    expect(compose.services.ecr.environment?.CLIENT_SECRET).toMatch(/^\$\{KAA_ECR_CLIENT_SECRET:\?/);
+    expect(issuer.environment?.KAA_ECR_CLIENT_SECRET).toMatch(/^\$\{KAA_ECR_CLIENT_SECRET:\?/);
+  });
+
+  itWithDockerCompose('a new user: without .env compose names what is missing; with the .env of compose-env.mjs it is complete', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kaa-compose-env-'));
+    try {
+      const envFile = join(dir, '.env');
+      const args = ['--env-file', envFile, '-f', 'docker-compose.yml', '--profile', 'dev', 'config', '-q'];
+      writeFileSync(envFile, '');
+      const missing = await exec('docker-compose', args, bareEnv);
+      expect(missing.code).not.toBe(0);
+      expect(missing.output).toMatch(/set [A-Z_]+/);
+      const made = await exec(process.execPath, [join(root, 'tools/containers/compose-env.mjs'), '--file', envFile], bareEnv);
+      expect(made.code).toBe(0);
+      expect(await exec('docker-compose', args, bareEnv)).toEqual({ code: 0, output: '' });
+      // Again: nothing changes (a volume keeps the password it was made with).
+      const before = readFileSync(envFile, 'utf8');
+      expect((await exec(process.execPath, [join(root, 'tools/containers/compose-env.mjs'), '--file', envFile], bareEnv)).output).toMatch(/every secret is already set/);
+      expect(readFileSync(envFile, 'utf8')).toBe(before);
+      // Every password starts with a letter (nats-server reads a numeric-looking one as a number).
+      for (const line of before.split('\n').filter((l) => /^[A-Z_]+=/.test(l))) expect(line).toMatch(/^[A-Z_]+=[a-z]+-[0-9a-f]{48}$/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -42,10 +42,12 @@ export class DevIssuer {
   ) {}
 
   /**
+   * `publicUrl`: the base URL in `iss` and the JWKS URLs, when clients reach the issuer under
+   * another name than the address it listens on (a container: listens on 0.0.0.0, called dev-issuer).
    * `keysFile`: keep the realms' key pairs in this JSON file (created with mode 600 when missing,
    * realms added when new tenants appear), so tokens minted before a restart still verify after it.
    */
-  static async start(options: { port?: number; host?: string; tenants: string[]; clients?: DevClient[]; keysFile?: string }): Promise<DevIssuer> {
+  static async start(options: { port?: number; host?: string; publicUrl?: string; tenants: string[]; clients?: DevClient[]; keysFile?: string }): Promise<DevIssuer> {
     const realms = options.keysFile ? await loadRealms(options.keysFile, options.tenants) : new Map<string, Realm>();
     for (const tenant of options.tenants) if (!realms.has(tenant)) realms.set(tenant, await newRealm());
     const holder: { issuer?: DevIssuer } = {};
@@ -60,7 +62,8 @@ export class DevIssuer {
       server.listen(options.port ?? 0, host, () => resolve());
     });
     const { port } = server.address() as AddressInfo;
-    holder.issuer = new DevIssuer(server, `http://${host}:${port}`, realms, [...(options.clients ?? [])]);
+    const baseUrl = options.publicUrl?.replace(/\/+$/, '') ?? `http://${host}:${port}`;
+    holder.issuer = new DevIssuer(server, baseUrl, realms, [...(options.clients ?? [])]);
     return holder.issuer;
   }
 
