@@ -1,5 +1,5 @@
 import { NatsClient } from '@kaa/nats';
-import { DevIssuer, NatsServerProcess, eventually, query } from '@kaa/testing';
+import { DevIssuer, eventually, NatsServerProcess, outboxDrained } from '@kaa/testing';
 import { ALL_SCOPES, api, startEcr, type RunningEcr } from './support.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -47,24 +47,13 @@ describe('ecr ConfigUpdated while NATS is stopped, killed and hung', () => {
     for (const fault of FAULTS) {
       await eventually(() => (client.connectionIdentity() ? true : undefined), 10000, 5);
       await sleep(20 + Math.floor(Math.random() * 300));
-      if (fault === 'hang') {
-        nats.freeze();
-        await sleep(1000);
-        await nats.stop('SIGKILL');
-      } else {
-        await nats.stop(fault);
-      }
-      await sleep(100);
-      await nats.resume();
+      await nats.strike(fault);
     }
     writing = false;
     await writer;
 
     // The relay deletes an outbox row only once NATS confirmed it: the empty outbox is the event.
-    await eventually(async () => {
-      const [{ left }] = await query<{ left: number }>(`SELECT count(*)::int AS left FROM "${ecr.instance}".outbox_message`);
-      return left === 0 ? true : undefined;
-    }, 30000, 50);
+    await outboxDrained(ecr.instance);
     await nats.traceCaughtUp();
     // The config document travels inside the Avro ConfigUpdated; its tag is readable in the trace.
     const received = nats.receivedPayloads().flatMap((payload) => [...payload.matchAll(/<ep-\d+:\d+>/g)].map((m) => m[0]));

@@ -5,7 +5,7 @@ import { NatsClient, NatsModule } from '@kaa/nats';
 import { ObservabilityModule } from '@kaa/observability';
 import { OutboxService, PersistenceModule, postgresOptions } from '@kaa/persistence';
 import { cdtp, configUpdatedCodec } from '@kaa/protocols';
-import { NatsServerProcess, dropSchema, eventually, query, testDatabaseUrl, uniqueName } from '@kaa/testing';
+import { dropSchema, eventually, NatsServerProcess, outboxDrained, query, testDatabaseUrl, uniqueName } from '@kaa/testing';
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { INTAKE_STREAM } from '../src/integrations/messaging/intake-stream.js';
@@ -81,22 +81,11 @@ describe('integrations intake while NATS is stopped, killed and hung', () => {
     for (const fault of FAULTS) {
       await eventually(() => (nc.connectionIdentity() ? true : undefined), 10000, 5);
       await sleep(20 + Math.floor(Math.random() * 300));
-      if (fault === 'hang') {
-        nats.freeze();
-        await sleep(1000);
-        await nats.stop('SIGKILL');
-      } else {
-        await nats.stop(fault);
-      }
-      await sleep(100);
-      await nats.resume();
+      await nats.strike(fault);
     }
     writing = false;
     await writer;
-    await eventually(async () => {
-      const [{ left }] = await query<{ left: number }>(`SELECT count(*)::int AS left FROM "${ecrInstance}".outbox_message`);
-      return left === 0 ? true : undefined;
-    }, 30000, 50);
+    await outboxDrained(ecrInstance);
     await nats.traceCaughtUp();
     const atServer = new Set(nats.receivedPayloads().flatMap((p) => [...p.matchAll(/cfg-\d+/g)].map((m) => m[0])));
     const recordedIds = async () =>

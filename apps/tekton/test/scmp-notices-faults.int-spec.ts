@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { NatsClient } from '@kaa/nats';
-import { NatsServerProcess, eventually, query } from '@kaa/testing';
+import { eventually, NatsServerProcess, outboxDrained } from '@kaa/testing';
 import { ALL_SCOPES, client, startTekton, type Tekton } from './support.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -46,24 +46,13 @@ describe('17/SCMP notices while NATS is stopped, killed and hung', () => {
     for (const fault of FAULTS) {
       await eventually(() => (nc.connectionIdentity() ? true : undefined), 10000, 5);
       await sleep(20 + Math.floor(Math.random() * 300));
-      if (fault === 'hang') {
-        nats.freeze();
-        await sleep(1000);
-        await nats.stop('SIGKILL');
-      } else {
-        await nats.stop(fault);
-      }
-      await sleep(100);
-      await nats.resume();
+      await nats.strike(fault);
     }
     writing = false;
     await writer;
 
     // The relay deletes an outbox row only once NATS confirmed it: the empty outbox is the event.
-    await eventually(async () => {
-      const [{ left }] = await query<{ left: number }>(`SELECT count(*)::int AS left FROM "${tekton.instance}".outbox_message`);
-      return left === 0 ? true : undefined;
-    }, 30000, 50);
+    await outboxDrained(tekton.instance);
     await nats.traceCaughtUp();
     // A notice carries its correlation id in its payload and its header: count it once per message.
     const pattern = new RegExp(`chg-app${run}\\d+-\\d+`, 'g');

@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { DataSource } from 'typeorm';
 import { NatsClient, NatsModule } from '@kaa/nats';
 import { ObservabilityModule } from '@kaa/observability';
-import { NatsServerProcess, dropSchema, eventually, query, testDatabaseUrl, uniqueName } from '@kaa/testing';
+import { dropSchema, eventually, NatsServerProcess, outboxDrained, testDatabaseUrl, uniqueName } from '@kaa/testing';
 import { OutboxService, PersistenceModule, postgresOptions } from '../src/index.js';
 
 function contextFor(schema: string, natsUrl: string) {
@@ -71,24 +71,13 @@ describe('transactional outbox while NATS is stopped, killed and hung', () => {
       // Strike while the relay is connected and publishing, at a different instant each time.
       await eventually(() => (client.connectionIdentity() ? true : undefined), 10000, 5);
       await sleep(between(20, 400));
-      if (fault === 'hang') {
-        nats.freeze();
-        await sleep(1000);
-        await nats.stop('SIGKILL');
-      } else {
-        await nats.stop(fault);
-      }
-      await sleep(between(50, 300));
-      await nats.resume();
+      await nats.strike(fault, between(50, 300));
     }
     committing = false;
     await writer;
 
     // The relay deletes a row only once NATS confirmed it: an empty outbox is the event to wait on.
-    await eventually(async () => {
-      const [{ left }] = await query<{ left: number }>(`SELECT count(*)::int AS left FROM "${schema}".outbox_message`);
-      return left === 0 ? true : undefined;
-    }, 30000, 50);
+    await outboxDrained(schema);
     // What the servers received, from their protocol trace: a payload's line is written before the
     // server answers the PING behind it, so everything the relay may count as confirmed is in it,
     // even when the server was killed right after.

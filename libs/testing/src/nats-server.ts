@@ -25,6 +25,9 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** What a fault test does to a server: stop it (SIGTERM, SIGKILL), or hang it and then kill it. */
+export type NatsFault = 'SIGTERM' | 'SIGKILL' | 'hang';
+
 export interface NatsServerOptions {
   /** A nats-server configuration file (e.g. deploy/nats/nats-server.conf); the command line sets address, port and store. */
   configFile?: string;
@@ -132,6 +135,22 @@ export class NatsServerProcess {
   /** Freezes the server (SIGSTOP): its connections stay open and nothing answers, as with a hung node. */
   freeze(): void {
     this.child?.kill('SIGSTOP');
+  }
+
+  /**
+   * One fault of the fault tests, then the server back on its port and store: a stop by signal,
+   * or a hang (frozen for 1 s, then killed), with the server down for `downMs`.
+   */
+  async strike(fault: NatsFault, downMs = 100): Promise<void> {
+    if (fault === 'hang') {
+      this.freeze();
+      await new Promise((r) => setTimeout(r, 1000));
+      await this.stop('SIGKILL');
+    } else {
+      await this.stop(fault);
+    }
+    await new Promise((r) => setTimeout(r, downMs));
+    await this.resume();
   }
 
   /** Stops the server and removes its store. */

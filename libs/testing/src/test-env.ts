@@ -70,3 +70,11 @@ export async function eventually<T>(probe: () => Promise<T | undefined> | T | un
     await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
+
+/** Waits until a service's outbox is empty: its relay deletes a row only once NATS confirmed it. */
+export async function outboxDrained(schema: string, timeoutMs = 30000): Promise<void> {
+  await eventually(async () => {
+    const [{ left }] = await query<{ left: number }>(`SELECT count(*)::int AS left FROM "${schema.replace(/"/g, '""')}".outbox_message`);
+    return left === 0 ? true : undefined;
+  }, timeoutMs, 50);
+}
